@@ -46,7 +46,7 @@ COUNT_JS = """() => ({plotly: document.querySelectorAll('.js-plotly-plot').lengt
                       leaflet_drawn: document.querySelectorAll('.leaflet-container .leaflet-interactive, .leaflet-container canvas').length,
                       title: document.title})"""
 
-def check_pages(site, pages, out, expect=None, timeout_ms=30000, width=1280, height=900):
+def check_pages(site, pages, out, expect=None, timeout_ms=30000, width=1280, height=900, max_element_shots=6):
     "Open each page of `site`; return a list of per-page result dicts."
     from playwright.sync_api import sync_playwright
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -74,12 +74,19 @@ def check_pages(site, pages, out, expect=None, timeout_ms=30000, width=1280, hei
             title = page.title()
             shot = out / (re.sub(r'[^\w.-]+', '_', rel.strip('/')) or 'index')
             shot = shot.with_suffix('.png') if shot.suffix != '.html' else shot.with_suffix('.png')
-            page.screenshot(path=str(shot), full_page=True)
+            page.screenshot(path=str(shot))                                   # the top of the page
+            page.screenshot(path=str(shot.with_suffix('.full.png')), full_page=True)
+            shots = [str(shot)]
+            for kind, sel in (('plotly', '.js-plotly-plot'), ('map', 'iframe, .leaflet-container')):
+                for n, el in enumerate(page.query_selector_all(sel)[:max_element_shots]):
+                    with contextlib.suppress(Exception):
+                        el.scroll_into_view_if_needed(); page.wait_for_timeout(300)
+                        f = shot.with_suffix(f'.{kind}-{n + 1}.png'); el.screenshot(path=str(f)); shots.append(str(f))
             need = (expect or {}).get(rel, {})
             missing = {k: (counts[k], n) for k, n in need.items() if counts[k] < n}
             ok = not external and not [e for e in errors if 'favicon' not in e] and not missing
             results.append(dict(page=rel, title=title, ok=ok, seconds=round(time.time() - t0, 2), **counts, missing=missing,
-                                external_requests=external, errors=errors, local_requests=len(local), screenshot=str(shot)))
+                                external_requests=external, errors=errors, local_requests=len(local), screenshots=shots))
             ctx.close()
         browser.close()
     return results

@@ -1,0 +1,220 @@
+#!/usr/bin/env python
+"""Build the docs site from the notebooks, offline: execute (cached), nbdev-process, render with mkdocs-material.
+
+    python tools/build_docs.py                  # every notebook in nbs/ -> _docs/ (the site)
+    python tools/build_docs.py --only 08_visual 08a_maps   # a subset (the others keep their cached pages)
+    python tools/build_docs.py --no-exec        # render the notebooks' stored outputs, execute nothing
+
+Steps, all without network:
+1. **Execute** each notebook like `nbdev_test` does (execnb, in a subprocess, cwd `nbs/`, `#| slow`/`#| notest`
+   cells skipped) with `PLOTLY_RENDERER=notebook`, so plotly figures are stored as `text/html` with plotly.js
+   inlined once per page, and folium maps as their self-contained iframes. Executed copies are cached in
+   `.cache/docs/` under a hash of the notebook and of the package source: a rebuild re-executes only what changed.
+   A notebook that fails is still rendered (with its traceback) and listed in `_docs/build_report.json`;
+   `--strict` makes that an error.
+2. **Process** with nbdev's own processors (`nbdev.processors.FilterDefaults`, through Python: the
+   `nbdev_proc_nbs` command would re-run `pip install -e`): directives stripped, `#| hide` cells dropped, `show_doc`
+   API docs added for every exported name. Then the Quarto-only bits (frontmatter, `echo: false`, `:::` divs) are
+   turned into plain notebook cells.
+3. **Render** with mkdocs-material + mkdocs-jupyter (`mkdocs.yml`): no Google fonts, no CDN. Any remaining
+   `<script src=http...>` (mkdocs-jupyter's MathJax and mermaid loaders) is removed from the built pages, and the
+   build fails if a page still references an external script, stylesheet, image or frame.
+"""
+from __future__ import annotations
+import argparse, hashlib, json, os, re, shutil, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS, PROC, CACHE, SITE = ROOT/'nbs', ROOT/'_proc'/'docs', ROOT/'.cache'/'docs', ROOT/'_docs'
+SKIP_FLAGS = ('slow', 'notest')
+_RE_SKIP = re.compile(r'^\s*#\s*\|\s*(?:' + '|'.join(SKIP_FLAGS) + r')\b|^\s*#\s*\|\s*eval:\s*false', re.M)
+
+# ---------------------------------------------------------------- 1. execute
+def _skip(cell):
+    "Cells `nbdev_test` would not run by default."
+    if cell.cell_type != 'code': return True
+    if 'nbdev_export' + '(' in cell.source: return True
+    return bool(_RE_SKIP.search(cell.source))
+
+def exec_one(src, dst):
+    "Execute notebook `src` (skipping slow/notest cells) and write it with outputs to `dst`; exit 1 on error."
+    from execnb.nbio import read_nb, write_nb
+    from execnb.shell import CaptureShell
+    src, dst = Path(src).resolve(), Path(dst).resolve()
+    os.environ['IN_TEST'] = '1'
+    nb = read_nb(src)
+    k = CaptureShell(src)
+    os.chdir(src.parent)
+    err = None
+    try: k.run_all(nb, exc_stop=True, preproc=_skip)
+    except BaseException as e: err = k.prettytb(fname=src) if hasattr(k, 'prettytb') else repr(e)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    write_nb(nb, dst)
+    if err: sys.stderr.write(err + '\n'); sys.exit(1)
+
+def _lib_hash():
+    h = hashlib.sha256()
+    for p in sorted((ROOT/'lgsid_nb').rglob('*.py')):
+        if p.name != '_modidx.py': h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+def execute(nb_path, timeout, lib_hash, force=False):
+    "Executed copy of `nb_path` (cached); returns (path, ok, seconds, cached)."
+    key = hashlib.sha256(nb_path.read_bytes() + lib_hash.encode()).hexdigest()[:16]
+    out, meta = CACHE/f'{nb_path.stem}.ipynb', CACHE/f'{nb_path.stem}.json'
+    if not force and out.exists() and meta.exists():
+        m = json.loads(meta.read_text())
+        if m.get('key') == key: return out, m['ok'], m['seconds'], True
+    env = dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'),
+               HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg')
+    t0 = time.time()
+    try:
+        r = subprocess.run([sys.executable, __file__, '--exec-one', str(nb_path), str(out)], env=env, timeout=timeout,
+                           capture_output=True, text=True)
+        ok, log = r.returncode == 0, r.stderr[-4000:]
+    except subprocess.TimeoutExpired:
+        ok, log = False, f'timed out after {timeout}s'
+    secs = round(time.time() - t0, 1)
+    if not out.exists():  # crashed before writing: render the stored notebook
+        CACHE.mkdir(parents=True, exist_ok=True); shutil.copy(nb_path, out)
+    meta.write_text(json.dumps({'key': key, 'ok': ok, 'seconds': secs, 'log': log}))
+    if not ok: print(f'  ! {nb_path.name} failed: {log.strip().splitlines()[-1] if log.strip() else "?"}', flush=True)
+    return out, ok, secs, False
+
+# ---------------------------------------------------------------- 2. process
+_RE_DIREC = re.compile(r'^\s*#\s*\|.*\n?', re.M)
+_RE_QATTR = re.compile(r'(\]\([^)]*\))\{[^}\n]*\}')  # Quarto link attributes: [source](url){target="_blank" ...}
+
+def _plain_md(t):
+    "Markdown without Quarto's ::: divs and {attribute} blocks."
+    return _RE_QATTR.sub(r'\1', re.sub(r'^:::.*\n?', '', t, flags=re.M))
+
+def _md(src): return {'cell_type': 'markdown', 'metadata': {}, 'source': src}
+
+def process_one(src, dst):
+    "nbdev-process executed notebook `src` (cwd nbs/) and make it plain Jupyter for mkdocs-jupyter; write `dst`."
+    from execnb.nbio import read_nb, write_nb
+    from nbdev.processors import FilterDefaults
+    os.chdir(NBS)
+    nb = read_nb(src)
+    title = next((c.source for c in nb.cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')), '')
+    FilterDefaults()(nb)
+    cells = []
+    for c in nb.cells:
+        if c.cell_type == 'raw':
+            fm = c.source.strip()
+            if fm.startswith('---'):  # nbdev frontmatter -> a visible title and summary again
+                import yaml
+                meta = yaml.safe_load(fm.strip('-').strip()) or {}
+                t, d = meta.get('title') or (title.splitlines()[0].lstrip('# ') if title else ''), meta.get('description')
+                cells.append(_md(f"# {t}" + (f"\n\n> {d}" if d else '')))
+            continue
+        if c.cell_type == 'markdown':
+            c['source'] = _plain_md(c.source)
+        if c.cell_type == 'code':
+            src_ = c.source
+            no_echo = re.search(r'^\s*#\s*\|\s*echo:\s*false', src_, re.M)
+            c['source'] = _RE_DIREC.sub('', src_).strip('\n')
+            for o in c.get('outputs', []):
+                if 'text/markdown' in o.get('data', {}):
+                    o['data']['text/markdown'] = _plain_md(''.join(o['data']['text/markdown']))
+            if no_echo:  # output only (show_doc): a markdown cell renders cleanest
+                md = [''.join(o['data']['text/markdown']) for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+                if md and len(md) == len(c.get('outputs', [])): cells.append(_md('\n\n'.join(md))); continue
+                c['source'] = ''
+            if not c['source'] and not c.get('outputs'): continue
+        cells.append(c)
+    nb['cells'] = cells
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    write_nb(nb, dst)
+
+# ---------------------------------------------------------------- 3. render
+_RE_EXT_BLOCK = [
+    re.compile(r'<script\b[^>]*\bsrc\s*=\s*["\']?(?:https?:)?//[^>]*>\s*</script>', re.I),
+    re.compile(r'<script\b[^>]*\bsrc\s*=\s*["\']{2}[^>]*>\s*</script>', re.I),  # mkdocs-jupyter's empty MathJax src
+    re.compile(r'<link\b[^>]*\bhref\s*=\s*["\']?(?:https?:)?//[^>]*>', re.I),
+    re.compile(r'<script\b[^>]*type=["\']module["\'][^>]*>(?:(?!</script>).)*?import[^<]*?["\'](?:https?:)?//(?:(?!</script>).)*?</script>', re.I | re.S),
+]
+
+def strip_external(site):
+    "Remove external script/link tags from the built pages; returns {page: [removed tags]}."
+    removed = {}
+    for p in site.rglob('*.html'):
+        t = p.read_text(encoding='utf-8'); n = t
+        gone = []
+        for rx in _RE_EXT_BLOCK:
+            gone += [m.group(0)[:120] for m in rx.finditer(n)]
+            n = rx.sub('', n)
+        if n != t: p.write_text(n, encoding='utf-8'); removed[str(p.relative_to(site))] = gone
+    return removed
+
+def external_refs(site):
+    "Pages that still reference external scripts/styles/images/frames, including inside folium's srcdoc iframes."
+    import html as _html
+    sys.path.insert(0, str(ROOT))
+    from lgsid_nb.maps import external_urls
+    bad = {}
+    for p in site.rglob('*.html'):
+        t = p.read_text(encoding='utf-8')
+        urls = external_urls(t) + [u for s in re.findall(r'srcdoc="([^"]*)"', t) for u in external_urls(_html.unescape(s))]
+        if urls: bad[str(p.relative_to(site))] = sorted(set(urls))
+    return bad
+
+def index_page():
+    "The home page: nbs/index.ipynb if it exists (processed like the others), else README.md."
+    if (NBS/'index.ipynb').exists(): return None
+    readme = (ROOT/'README.md').read_text() if (ROOT/'README.md').exists() else '# lgsid_nb\n'
+    return readme + '\n\nThe pages of this site are the project\'s notebooks, executed, with their API docs.\n'
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description='Build the offline docs site from the notebooks.')
+    ap.add_argument('--only', nargs='*', help='notebook stems to (re)build, e.g. 08_visual (default: all)')
+    ap.add_argument('--no-exec', action='store_true', help="render stored outputs, don't execute")
+    ap.add_argument('--force', action='store_true', help='ignore the execution cache')
+    ap.add_argument('--timeout', type=int, default=int(os.environ.get('DOCS_NB_TIMEOUT', 600)), help='seconds per notebook')
+    ap.add_argument('--strict', action='store_true', help='fail if a notebook fails to execute')
+    ap.add_argument('--exec-one', nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument('--process-one', nargs=2, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.exec_one: return exec_one(*a.exec_one)
+    if a.process_one: return process_one(*a.process_one)
+
+    t0 = time.time()
+    nbs = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('.', '_')))
+    if a.only: nbs = [p for p in nbs if p.stem in a.only or p.name in a.only]
+    if not nbs: sys.exit('no notebooks to build')
+    lib_hash, report = _lib_hash(), {}
+    for p in nbs:
+        if a.no_exec: src, ok, secs, cached = p, True, 0.0, False
+        else: src, ok, secs, cached = execute(p, a.timeout, lib_hash, a.force)
+        dst = PROC/(p.stem + '.ipynb')
+        r = subprocess.run([sys.executable, __file__, '--process-one', str(src), str(dst)], capture_output=True, text=True,
+                           env=dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS='1'))
+        if r.returncode: print(r.stderr[-3000:]); sys.exit(f'processing {p.name} failed')
+        report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached}
+        print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
+    # drop pages of notebooks that no longer exist
+    for q in PROC.glob('*.ipynb'):
+        if not (NBS/q.name).exists(): q.unlink()
+    home = index_page()
+    if home is not None: (PROC/'index.md').write_text(home)
+    elif (PROC/'index.md').exists(): (PROC/'index.md').unlink()
+    t1 = time.time()
+    r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--clean', '-f', str(ROOT/'mkdocs.yml'), '-q'], cwd=ROOT,
+                       env=dict(os.environ, NO_MKDOCS_2_WARNING='1'))
+    if r.returncode: sys.exit('mkdocs build failed')
+    removed = strip_external(SITE)
+    bad = external_refs(SITE)
+    failed = [k for k, v in report.items() if not v['ok']]
+    summary = {'notebooks': report, 'failed': failed, 'stripped_external_tags': removed, 'external_refs': bad,
+               'seconds_total': round(time.time() - t0, 1), 'seconds_mkdocs': round(time.time() - t1, 1)}
+    (SITE/'build_report.json').write_text(json.dumps(summary, indent=2))
+    print(f"site: {SITE.relative_to(ROOT)}/ ({len(report)} notebooks built, {len(failed)} failed to execute, "
+          f"{sum(map(len, removed.values()))} CDN tags stripped) in {summary['seconds_total']}s (mkdocs {summary['seconds_mkdocs']}s)")
+    if bad:
+        for k, v in bad.items(): print(f'  external reference in {k}: {v[:3]}')
+        sys.exit('the site references the network')
+    if failed and a.strict: sys.exit(f'notebooks failed to execute: {failed}')
+    return 0
+
+if __name__ == '__main__': sys.exit(main())
