@@ -25,9 +25,9 @@ class Problem:
     message: str  # what is wrong
     def __str__(self):
         loc = str(self.file) + (f":{self.row}" if self.row is not None else '')
-        col = f" column {self.column!r}" if self.column is not None else ''
-        val = '' if self.value is None else f" value {self.value!r}"
-        return f"{loc}:{col}{val}: {self.message}"
+        what = ' '.join(w for w in (f"column {self.column!r}" if self.column is not None else '',
+                                    '' if self.value is None else f"value {self.value!r}") if w)
+        return f"{loc}: {what}: {self.message}" if what else f"{loc}: {self.message}"
 
 class DataError(ValueError):
     "Bad input data; `.problems` lists every `Problem` found."
