@@ -48,3 +48,25 @@ bench: install
 
 clean-runs:
 	rm -rf runs
+
+# ---- docs site and browser checks (tools/build_docs.py, tools/browser_check.py, tools/lab_check.py) ----
+.PHONY: docs docs-check lab-check chromium
+CHROMIUM ?= /usr/bin/chromium
+DOCS_ARGS ?=
+
+# Debian's chromium for the headless checks (CI machines start without it).
+chromium:
+	@test -x $(CHROMIUM) || { echo "installing Debian chromium"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Static site in _docs/ from the notebooks, offline: executed once (cached in .cache/docs/), nbdev-processed, mkdocs.
+docs: install
+	OMP_NUM_THREADS=1 $(BIN)/python tools/build_docs.py $(DOCS_ARGS)
+
+# Every page opened in headless chromium with the network cut off: plots and maps drawn, no external request.
+docs-check: docs chromium
+	$(BIN)/python tools/browser_check.py _docs --out _proc/checks/docs --expect 08_visual=plotly:5,plotly_drawn:5 08a_maps=leaflet:4,leaflet_drawn:4
+
+# JupyterLab headless: open nbs/08_visual.ipynb, Run All Cells, no error (the notebook on disk is not written).
+lab-check: install chromium
+	OMP_NUM_THREADS=1 $(BIN)/python tools/lab_check.py nbs/08_visual.ipynb --out _proc/checks/lab --expect-plotly 5

@@ -107,7 +107,7 @@ def main(argv=None):
     ap.add_argument('site', help='folder to serve (the built site)')
     ap.add_argument('--pages', nargs='*', help='pages relative to the site (default: every index.html and *.html)')
     ap.add_argument('--expect', nargs='*', help='name=kind:n[,kind:n] with kind in plotly, plotly_drawn, leaflet, leaflet_drawn')
-    ap.add_argument('--out', default='_docs_check', help='screenshots and report.json go here')
+    ap.add_argument('--out', default='_proc/checks/docs', help='screenshots and report.json go here')
     a = ap.parse_args(argv)
     site = Path(a.site)
     pages = a.pages or sorted(str(p.relative_to(site)).replace('index.html', '') for p in site.rglob('*.html')

@@ -98,7 +98,11 @@ def process_one(src, dst):
     os.chdir(NBS)
     nb = read_nb(src)
     title = next((c.source for c in nb.cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')), '')
-    FilterDefaults()(nb)
+    try: FilterDefaults()(nb)
+    except Exception as e:  # e.g. a cell mixing imports and code that fails out of context: keep the page, lose show_doc
+        sys.stderr.write(f'nbdev processors failed on {Path(src).name} ({str(e).splitlines()[0][:200]}); plain rendering\n')
+        nb = read_nb(src)
+        nb['cells'] = [c for c in nb.cells if not re.search(r'^\s*#\s*\|\s*(hide|exporti?\b.*hide|default_exp)', c.source, re.M)]
     cells = []
     for c in nb.cells:
         if c.cell_type == 'raw':
@@ -191,7 +195,9 @@ def main(argv=None):
         r = subprocess.run([sys.executable, __file__, '--process-one', str(src), str(dst)], capture_output=True, text=True,
                            env=dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS='1'))
         if r.returncode: print(r.stderr[-3000:]); sys.exit(f'processing {p.name} failed')
-        report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached}
+        plain = 'plain rendering' in r.stderr
+        if plain: print(f'  ! {p.name}: ' + r.stderr.strip().splitlines()[-1])
+        report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'api_docs': not plain}
         print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
     # drop pages of notebooks that no longer exist
     for q in PROC.glob('*.ipynb'):
