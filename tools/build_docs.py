@@ -7,7 +7,8 @@
 
 Steps, all without network:
 1. **Execute** each notebook like `nbdev_test` does (execnb, in a subprocess, cwd `nbs/`, `#| slow`/`#| notest`
-   cells skipped) with `PLOTLY_RENDERER=notebook`, so plotly figures are stored as `text/html` with plotly.js
+   cells skipped, except in the `--slow` notebooks: by default 08_visual and 08a_maps, whose slow cells draw the
+   figures and maps of the real Helsinki items) with `PLOTLY_RENDERER=notebook`, so plotly figures are stored as `text/html` with plotly.js
    inlined once per page, and folium maps as their self-contained iframes. Executed copies are cached in
    `.cache/docs/` under a hash of the notebook and of the package source: a rebuild re-executes only what changed.
    A notebook that fails is still rendered (with its traceback) and listed in `_docs/build_report.json`;
@@ -30,13 +31,15 @@ SKIP_FLAGS = ('slow', 'notest')
 _RE_SKIP = re.compile(r'^\s*#\s*\|\s*(?:' + '|'.join(SKIP_FLAGS) + r')\b|^\s*#\s*\|\s*eval:\s*false', re.M)
 
 # ---------------------------------------------------------------- 1. execute
-def _skip(cell):
-    "Cells `nbdev_test` would not run by default."
+_RE_NOTEST = re.compile(r'^\s*#\s*\|\s*notest\b|^\s*#\s*\|\s*eval:\s*false', re.M)
+
+def _skip(cell, run_slow=False):
+    "Cells `nbdev_test` would not run by default (with `run_slow`, as `nbdev_test --flags slow`)."
     if cell.cell_type != 'code': return True
     if 'nbdev_export' + '(' in cell.source: return True
-    return bool(_RE_SKIP.search(cell.source))
+    return bool((_RE_NOTEST if run_slow else _RE_SKIP).search(cell.source))
 
-def exec_one(src, dst):
+def exec_one(src, dst, run_slow=False):
     "Execute notebook `src` (skipping slow/notest cells) and write it with outputs to `dst`; exit 1 on error."
     from execnb.nbio import read_nb, write_nb
     from execnb.shell import CaptureShell
@@ -46,7 +49,7 @@ def exec_one(src, dst):
     k = CaptureShell(src)
     os.chdir(src.parent)
     err = None
-    try: k.run_all(nb, exc_stop=True, preproc=_skip)
+    try: k.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, run_slow))
     except BaseException as e: err = k.prettytb(fname=src) if hasattr(k, 'prettytb') else repr(e)
     dst.parent.mkdir(parents=True, exist_ok=True)
     write_nb(nb, dst)
@@ -58,9 +61,9 @@ def _lib_hash():
         if p.name != '_modidx.py': h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
-def execute(nb_path, timeout, lib_hash, force=False):
+def execute(nb_path, timeout, lib_hash, force=False, run_slow=False):
     "Executed copy of `nb_path` (cached); returns (path, ok, seconds, cached)."
-    key = hashlib.sha256(nb_path.read_bytes() + lib_hash.encode()).hexdigest()[:16]
+    key = hashlib.sha256(nb_path.read_bytes() + lib_hash.encode() + (b'slow' if run_slow else b'')).hexdigest()[:16]
     out, meta = CACHE/f'{nb_path.stem}.ipynb', CACHE/f'{nb_path.stem}.json'
     if not force and out.exists() and meta.exists():
         m = json.loads(meta.read_text())
@@ -69,7 +72,7 @@ def execute(nb_path, timeout, lib_hash, force=False):
                HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg')
     t0 = time.time()
     try:
-        r = subprocess.run([sys.executable, __file__, '--exec-one', str(nb_path), str(out)], env=env, timeout=timeout,
+        r = subprocess.run([sys.executable, __file__, '--exec-one', str(nb_path), str(out)] + (['slow'] if run_slow else []), env=env, timeout=timeout,
                            capture_output=True, text=True)
         ok, log = r.returncode == 0, r.stderr[-4000:]
     except subprocess.TimeoutExpired:
@@ -98,6 +101,15 @@ def process_one(src, dst):
     os.chdir(NBS)
     nb = read_nb(src)
     title = next((c.source for c in nb.cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')), '')
+    import ast, nbdev.processors as P
+    if not getattr(P._do_eval, '_lgsid', False):
+        orig = P._do_eval
+        def _do_eval(cell):  # like nbdev's, but a non-exported cell mixing imports with other code is not run out of context
+            r = orig(cell)
+            if not r or (cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}): return r
+            trees = cell.parsed_()
+            return P._show_docs(trees) or all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees)
+        _do_eval._lgsid = True; P._do_eval = _do_eval
     try: FilterDefaults()(nb)
     except Exception as e:  # e.g. a cell mixing imports and code that fails out of context: keep the page, lose show_doc
         sys.stderr.write(f'nbdev processors failed on {Path(src).name} ({str(e).splitlines()[0][:200]}); plain rendering\n')
@@ -177,10 +189,12 @@ def main(argv=None):
     ap.add_argument('--force', action='store_true', help='ignore the execution cache')
     ap.add_argument('--timeout', type=int, default=int(os.environ.get('DOCS_NB_TIMEOUT', 600)), help='seconds per notebook')
     ap.add_argument('--strict', action='store_true', help='fail if a notebook fails to execute')
-    ap.add_argument('--exec-one', nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument('--slow', nargs='*', default=os.environ.get('DOCS_SLOW', '08_visual 08a_maps').split(),
+                    help='notebooks whose #| slow cells also run (default: the figure notebooks, $DOCS_SLOW)')
+    ap.add_argument('--exec-one', nargs='+', help=argparse.SUPPRESS)
     ap.add_argument('--process-one', nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
-    if a.exec_one: return exec_one(*a.exec_one)
+    if a.exec_one: return exec_one(a.exec_one[0], a.exec_one[1], run_slow=a.exec_one[2:] == ['slow'])
     if a.process_one: return process_one(*a.process_one)
 
     t0 = time.time()
@@ -190,7 +204,7 @@ def main(argv=None):
     lib_hash, report = _lib_hash(), {}
     for p in nbs:
         if a.no_exec: src, ok, secs, cached = p, True, 0.0, False
-        else: src, ok, secs, cached = execute(p, a.timeout, lib_hash, a.force)
+        else: src, ok, secs, cached = execute(p, a.timeout, lib_hash, a.force, run_slow=p.stem in a.slow)
         dst = PROC/(p.stem + '.ipynb')
         r = subprocess.run([sys.executable, __file__, '--process-one', str(src), str(dst)], capture_output=True, text=True,
                            env=dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS='1'))
