@@ -478,7 +478,7 @@ def simulate(items:pd.DataFrame, # an ItemTable (validated with `data.validate_i
     tz_v = tz_user[all_u]
     for tz in np.unique(tz_v):
         m = tz_v == tz
-        idx = pd.DatetimeIndex(local_ns[m].view('datetime64[ns]')).tz_localize(tz, ambiguous=np.zeros(int(m.sum()), bool), nonexistent='shift_forward')
+        idx = pd.DatetimeIndex(local_ns[m].view('datetime64[ns]')).tz_localize(tz, ambiguous=np.zeros(int(m.sum()), bool), nonexistent=pd.Timedelta(hours=1))
         utc_ns[m] = idx.tz_convert('UTC').tz_localize(None).asi8
     order = np.lexsort((utc_ns, all_u))
     w = len(str(max(U - 1, 0)))
