@@ -1,0 +1,113 @@
+"""G-DPO experiments on the default data (real Helsinki POIs, simulated check-ins, MiniLM) -> nbs/results/gdpo_*.json.
+
+    OMP_NUM_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python bench/gdpo_experiments.py default   # before/after, timing, case study
+    ... gdpo_experiments.py sweep      # lambda sweep (T@5 vs semantic similarity)
+    ... gdpo_experiments.py ablation   # the paper's Table 3 switches
+
+Every run appends to its JSON as it finishes, so a long sequence can be read (and resumed) part way.
+"""
+import dataclasses, json, os, platform, sys, time
+from pathlib import Path
+import numpy as np, torch
+
+torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))
+from lgsid_nb.core import cache_dir, load_json, save_json, to_dict, from_dict
+from lgsid_nb.data import default_items
+from lgsid_nb.simulate import simulate, SimConfig
+from lgsid_nb.encoders import EncoderConfig, get_encoder, embed_items
+from lgsid_nb.reward import RewardConfig, RewardModel, fit_reward
+from lgsid_nb.metrics import geo_report, knn_indices, semantic_similarity
+from lgsid_nb.gdpo import GDPOConfig, align_encoder, embed_aligned, geo_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+RES = ROOT/'nbs'/'results'
+WORK = cache_dir('gdpo_bench')
+ENC = EncoderConfig(name='minilm', pooling='mean', normalize=True, cache=True)
+# the bench default: 1 epoch, batch 32, LoRA r 8 on key/value of the top 2 layers (the 2-core CPU is shared), 1 - cos term
+BASE = dict(sim_loss='cosine', lambda_sim=1.0, beta=5.0, lr=1e-3, epochs=1.0, lora_layers=2, negatives='density', collab_ratio=0.2,
+            val_size=200, logging_steps=5)
+
+def machine():
+    return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
+            'load_avg_1m': round(os.getloadavg()[0], 2)}
+
+class Rewards(dict):
+    "Reward models from 03, fitted on first use and kept under the bench folder."
+    def __init__(self, items): super().__init__(); self.items = items
+    def __missing__(self, loss):
+        d = WORK/f'reward_{loss}'
+        if not (d/'state.pt').exists():
+            t = time.time()
+            r = fit_reward(self.items, RewardConfig(lists_per_item=1, eval_lists=300, loss=loss))
+            r.save(d); print(loss, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
+        self[loss] = RewardModel.load(d); return self[loss]
+
+def setup(with_rewards=True):
+    items = default_items()
+    inter = simulate(items, SimConfig()).interactions
+    X0 = embed_items(items, get_encoder(ENC), 'prompt')
+    rewards = Rewards(items) if with_rewards else None
+    return items, inter, X0, rewards
+
+def run(name, items, inter, X0, rewards, **over):
+    cfg = from_dict(GDPOConfig, {**BASE, **over}, f'bench {name}')
+    t = time.time(); load0 = os.getloadavg()[0]
+    model, tok = align_encoder(items, inter if cfg.collab_ratio > 0 else None, rewards[cfg.reward], ENC, cfg, WORK/name)
+    secs = time.time() - t
+    meta = load_json(WORK/name/'encoder'/'gdpo.json')
+    X1 = embed_aligned(items, model, tok, ENC)
+    np.save(WORK/name/'X1.npy', X1)
+    m = geo_metrics(items, X0, X1)
+    logs = [h for h in meta['log_history'] if 'rewards/margins' in h]
+    val = [h for h in meta['log_history'] if 'val/t@5' in h]
+    return {'name': name, 'config': to_dict(cfg), 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
+            'steps': meta['steps'], 'n_pairs': meta['n_pairs'], 'n_collab_pairs': meta['n_collab_pairs'],
+            'last_log': logs[-1] if logs else None, 'val': val, 'machine': {**machine(), 'load_avg_1m_start': round(load0, 2)}}
+
+def append(path, rec):
+    old = load_json(path) if path.exists() else []
+    old = [r for r in old if r['name'] != rec['name']] + [rec]
+    save_json(old, path); print(json.dumps({k: rec[k] for k in ('name', 'align_seconds', 'steps')}), {k: round(v, 4) for k, v in rec['metrics'].items()}, flush=True)
+
+def case_study(items, X0, X1, k=5):
+    "One item's nearest neighbours before and after (an item whose neighbourhood changed the most)."
+    i0, i1 = knn_indices(X0, k), knn_indices(X1, k)
+    d = items.district.to_numpy()
+    gain = (d[i1] == d[:, None]).mean(1) - (d[i0] == d[:, None]).mean(1)
+    cand = np.flatnonzero(gain == gain.max())
+    i = int(cand[np.argmax(items.category.iloc[cand].map(items.category.value_counts()).to_numpy())])
+    from lgsid_nb.core import haversine_km
+    row = lambda j: {'name': items.name.iloc[j], 'category': items.category.iloc[j], 'district': items.district.iloc[j],
+                     'km': round(float(haversine_km(items.lat.iloc[i], items.lon.iloc[i], items.lat.iloc[j], items.lon.iloc[j])), 3)}
+    return {'item': row(i), 'before': [row(j) for j in i0[i]], 'after': [row(j) for j in i1[i]]}
+
+if __name__ == '__main__':
+    what = sys.argv[1] if len(sys.argv) > 1 else 'default'
+    RES.mkdir(parents=True, exist_ok=True)
+    t = time.time(); items, inter, X0, rewards = setup(what != 'frontier'); print('setup', round(time.time() - t, 1), 's', flush=True)
+    if what == 'default':
+        rec = run('default', items, inter, X0, rewards)
+        X1 = np.load(WORK/'default'/'X1.npy')
+        rec['case_study'] = case_study(items, X0, X1)
+        rec['content_only'] = geo_report(embed_items(items, get_encoder(ENC), 'content'), items)
+        save_json(rec, RES/'gdpo_default.json'); print(json.dumps(rec['metrics']), rec['align_seconds'])
+    elif what == 'sweep':
+        for lam in [float(x) for x in (sys.argv[2].split(',') if len(sys.argv) > 2 else ['0', '0.1', '0.5', '1', '2', '5'])]:
+            for sim in (sys.argv[3].split(',') if len(sys.argv) > 3 else ['cosine']):
+                append(RES/'gdpo_sweep.json', run(f'sweep_{sim}_{lam:g}', items, inter, X0, rewards, lambda_sim=lam, sim_loss=sim, val_size=0))
+    elif what == 'ablation':
+        abl = {'full': {}, 'pointwise_reward': {'reward': 'pointwise'}, 'random_negatives': {'negatives': 'random'},
+               'no_cooccurrence': {'collab_ratio': 0.0}, 'no_sim': {'sim_loss': 'none', 'lambda_sim': 0.0}}
+        for name in (sys.argv[2].split(',') if len(sys.argv) > 2 else abl):
+            append(RES/'gdpo_ablation.json', run(f'ablation_{name}', items, inter, X0, rewards, val_size=0, **abl[name]))
+    elif what == 'frontier':
+        # what adding a geographic signal to the unaligned embeddings can buy at most: X0 (+) w * onehot(district),
+        # the evaluation's own labels, and X0 (+) w * standardised (lat, lon)
+        import pandas as pd
+        D = pd.get_dummies(items.district).to_numpy('float32')
+        ll = np.c_[items.lat, items.lon]; ll = ((ll - ll.mean(0)) / ll.std(0)).astype('float32')
+        rows = [{'signal': 'none', 'w': 0.0, **geo_report(X0, items)}, {'signal': 'oracle', 'w': None, **geo_report(None, items)}]
+        for sig, Z, ws in (('district_onehot', D, (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6)), ('latlon', ll, (0.1, 0.2, 0.3, 0.5, 0.8))):
+            rows += [{'signal': sig, 'w': w, **geo_report(np.c_[X0, w * Z], items)} for w in ws]
+        save_json(rows, RES/'gdpo_frontier.json'); print(rows)
+    else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation")
