@@ -206,12 +206,19 @@ def main(argv=None):
         if a.no_exec: src, ok, secs, cached = p, True, 0.0, False
         else: src, ok, secs, cached = execute(p, a.timeout, lib_hash, a.force, run_slow=p.stem in a.slow)
         dst = PROC/(p.stem + '.ipynb')
+        pkey = hashlib.sha256(Path(src).read_bytes() + Path(__file__).read_bytes() + lib_hash.encode()).hexdigest()[:16]
+        pmeta = CACHE/f'{p.stem}.proc.json'
+        if dst.exists() and pmeta.exists() and json.loads(pmeta.read_text()).get('key') == pkey:  # processed copy is current
+            report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, **json.loads(pmeta.read_text())['info']}
+            print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
+            continue
         r = subprocess.run([sys.executable, __file__, '--process-one', str(src), str(dst)], capture_output=True, text=True,
                            env=dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS='1'))
         if r.returncode: print(r.stderr[-3000:]); sys.exit(f'processing {p.name} failed')
         plain = 'plain rendering' in r.stderr
         if plain: print(f'  ! {p.name}: ' + r.stderr.strip().splitlines()[-1])
         report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'api_docs': not plain}
+        CACHE.mkdir(parents=True, exist_ok=True); pmeta.write_text(json.dumps({'key': pkey, 'info': {'api_docs': not plain}}))
         print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
     # drop pages of notebooks that no longer exist
     for q in PROC.glob('*.ipynb'):
