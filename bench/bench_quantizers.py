@@ -39,6 +39,9 @@ def make_items(n, seed=0):
         brand=np.where(rng.random(n) < 0.2, np.char.add('b', rng.integers(500, size=n).astype(str)), '')))
 
 def maxrss_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def cpu_s():
+    "User + system CPU seconds of this process, all threads (robust to other jobs sharing the cores)."
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 
 def worker(method, n, d, k, levels, seed):
     "Run one method; print one JSON line."
@@ -48,38 +51,38 @@ def worker(method, n, d, k, levels, seed):
     from lgsid_nb.baselines import RQKMeans
     from lgsid_nb.tokenize import HGIT
     data_mb = maxrss_mb()   # data + libraries, before any fitting
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     if method.startswith('rqkmeans'):
         tok = RQKMeans(sizes=(k,)*levels, backend=method.split('_')[1], seed=seed).fit(X)
-        t1 = time.perf_counter(); codes = tok.transform(X); R = None
+        t1, c1 = time.perf_counter(), cpu_s(); codes = tok.transform(X)
     elif method == 'hgit':
         tok = HGIT(n_primary=k, residual_sizes=(k,)*(levels-1), steps=100, seed=seed, primary_n_init=1, kmeans_backend='faiss').fit(X, items)
-        t1 = time.perf_counter(); codes = tok.transform(X, items)
+        t1, c1 = time.perf_counter(), cpu_s(); codes = tok.transform(X, items)
     elif method.startswith('faiss_rq'):
         rq = faiss.ResidualQuantizer(d, levels, int(np.log2(k)))
         rq.max_beam_size = int(method[-1])
-        rq.train(X); t1 = time.perf_counter()
+        rq.train(X); t1, c1 = time.perf_counter(), cpu_s()
         codes = rq.compute_codes(X)   # packed bytes [n, code_size]; rq.decode maps them back
     elif method == 'faiss_kmeans_loop':
         R, cbs = X.copy(), []
         for l in range(levels):
             km = faiss.Kmeans(d, k, niter=20, seed=seed + l, verbose=False)
             km.train(R); _, I = km.index.search(R, 1); R -= km.centroids[I[:, 0]]; cbs.append(km.centroids)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu_s()
         # transform: what a user of this loop runs on new data (here the same data)
         R, out = X.copy(), []
         for C in cbs:
             idx = faiss.IndexFlatL2(d); idx.add(C); _, I = idx.search(R, 1); R -= C[I[:, 0]]; out.append(I[:, 0])
         codes = np.stack(out, 1)
     else: raise SystemExit(f'unknown method {method}')
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), cpu_s()
     # quality on a fixed sample: relative reconstruction error of the codes
     s = np.random.default_rng(0).choice(n, min(n, 20000), replace=False)
     if method.startswith('faiss_rq'): rec = rq.decode(codes[s])
     elif method == 'faiss_kmeans_loop': rec = sum(C[codes[s, l]] for l, C in enumerate(cbs))
     else: rec = tok.reconstruct(codes[s], None if items is None else items.iloc[s])
     rel = float(((X[s] - rec)**2).sum() / ((X[s] - X[s].mean(0))**2).sum())
-    print(json.dumps(dict(method=method, fit_s=t1-t0, transform_s=t2-t1, total_s=t2-t0, maxrss_mb=maxrss_mb(),
+    print(json.dumps(dict(method=method, fit_s=t1-t0, transform_s=t2-t1, total_s=t2-t0, cpu_fit_s=c1-c0, cpu_transform_s=c2-c1, maxrss_mb=maxrss_mb(),
                           data_mb=data_mb, recon_rel_error=rel)), flush=True)
 
 def machine():
