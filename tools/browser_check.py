@@ -46,7 +46,7 @@ COUNT_JS = """() => ({plotly: document.querySelectorAll('.js-plotly-plot').lengt
                       leaflet_drawn: document.querySelectorAll('.leaflet-container .leaflet-interactive, .leaflet-container canvas').length,
                       title: document.title})"""
 
-def check_pages(site, pages, out, expect=None, timeout_ms=30000, width=1280, height=900, max_element_shots=6):
+def check_pages(site, pages, out, expect=None, timeout_ms=30000, width=1280, height=900, max_element_shots=12):
     "Open each page of `site`; return a list of per-page result dicts."
     from playwright.sync_api import sync_playwright
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
