@@ -91,6 +91,12 @@ if __name__ == '__main__':
         rec['case_study'] = case_study(items, X0, X1)
         rec['content_only'] = geo_report(embed_items(items, get_encoder(ENC), 'content'), items)
         save_json(rec, RES/'gdpo_default.json'); print(json.dumps(rec['metrics']), rec['align_seconds'])
+        rew = {}
+        for loss in ('listwise', 'pointwise'):
+            rewards[loss]; r = load_json(WORK/f'reward_{loss}'/'report.json')
+            rew[loss] = {'heldout_items': r['heldout_items'], 'heldout_lists': r['heldout_lists'], 'seconds': r['seconds'],
+                         'config': {k: r['config'][k] for k in ('K', 'negatives', 'lists_per_item', 'eval_lists', 'loss', 'epochs')}}
+        save_json(rew, RES/'gdpo_rewards.json')
     elif what == 'sweep':
         for lam in [float(x) for x in (sys.argv[2].split(',') if len(sys.argv) > 2 else ['0', '0.1', '0.5', '1', '2', '5'])]:
             for sim in (sys.argv[3].split(',') if len(sys.argv) > 3 else ['cosine']):
