@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #c15ef2da
 from __future__ import annotations
-import dataclasses, functools, string, typing
+import dataclasses, functools, io, string, typing
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,9 +12,9 @@ from .core import DataError, Problems, atomic_path, cache_dir, data_dir, haversi
 
 # %% auto #0
 __all__ = ['ITEM_COLUMNS', 'ITEM_OPTIONAL', 'INTERACTION_COLUMNS', 'TEXT_MISSING', 'DEFAULT_ITEMS', 'validate_items',
-           'validate_interactions', 'read_text', 'read_items', 'write_items', 'read_interactions', 'write_interactions',
-           'TextTemplates', 'add_texts', 'prompt_text', 'geonames_places', 'district_candidates', 'assign_districts',
-           'default_items', 'summary']
+           'validate_interactions', 'read_text', 'check_csv_shape', 'read_items', 'write_items', 'read_interactions',
+           'write_interactions', 'TextTemplates', 'add_texts', 'prompt_text', 'geonames_places', 'district_candidates',
+           'assign_districts', 'default_items', 'summary']
 
 # %% ../nbs/01_data.ipynb #7d039385
 ITEM_COLUMNS = ('item_id', 'name', 'category', 'category_l1', 'brand', 'lat', 'lon', 'city', 'district', 'address')
@@ -141,11 +141,32 @@ def _fmt(path):
     if suf == '.csv': return 'csv'
     Problems(path).add(None, None, suf, 'unsupported file type (use .parquet or .csv)').raise_if_any()
 
+def check_csv_shape(path, # a CSV file with a header line
+                    encoding:str='utf-8'):
+    "Raise `DataError` for records whose field count differs from the header's (short, long or truncated rows, unclosed quotes), naming the 1-based line."
+    import csv
+    ps = Problems(path)
+    text = read_text(path, encoding)  # undecodable bytes -> DataError with the line
+    reader, prev, n = csv.reader(io.StringIO(text, newline=''), strict=True), 0, None
+    lines = text.splitlines()
+    try:
+        for rec in reader:
+            start, prev = prev + 1, reader.line_num
+            if n is None: n = len(rec); continue
+            if not rec: continue  # a blank line
+            if len(rec) != n:
+                what = 'truncated or short row' if len(rec) < n else 'too many fields'
+                ps.add(start, None, lines[start-1][:80] if start <= len(lines) else '', f'expected {n} comma-separated fields, found {len(rec)} ({what})')
+    except csv.Error as e:
+        ps.add(prev + 1, None, lines[prev][:80] if prev < len(lines) else '', f'malformed CSV from this line on (an unclosed quote?): {e}')
+    ps.raise_if_any()
+
 def _read_table(path, what):
     "Read a parquet or CSV file as a DataFrame (CSV as strings); return (frame, first_row)."
     path = Path(path); fmt = _fmt(path); ps = Problems(path)
-    if not path.exists(): ps.add(None, None, None, f'{what} file not found').raise_if_any()
+    if not path.is_file(): ps.add(None, None, None, f'{what} file not found').raise_if_any()
     if path.stat().st_size == 0: ps.add(None, None, None, 'empty file').raise_if_any()
+    if fmt == 'csv': check_csv_shape(path)
     try:
         if fmt == 'parquet': return pd.read_parquet(path), 1
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[''], encoding='utf-8'), 2
