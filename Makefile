@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements/constraints.txt setup.py settings.ini | md5sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements/constraints.txt requirements/base.txt setup.py settings.ini | md5sum | cut -c1-12)
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
