@@ -81,9 +81,9 @@ def as_codes(sids, # a code matrix [n, L] or a SIDTable (item_id, l1, l2, ...)
 def sid_strings(codes, # int codes [n, L]
                 level:int|None=None): # keep only the first `level` tokens (None: all)
     "SID strings like `<a_12><b_3><c_77>` (the first `level` tokens)."
+    from lgsid_nb.collisions import sid_strings as _sid_strings
     C = np.asarray(codes)[:, :level] if level else np.asarray(codes)
-    letters = 'abcdefghijklmnopqrstuvwxyz'
-    return np.array([''.join(f'<{letters[j]}_{v}>' for j, v in enumerate(row)) for row in C.tolist()], dtype=object)
+    return np.array(_sid_strings(C), dtype=object)
 
 def prefixes(codes, level:int=1): # codes [n, L]; prefix length
     "The SID prefix of each item (its first `level` tokens) as a string."
