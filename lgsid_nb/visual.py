@@ -203,25 +203,25 @@ def token_quantiles(sids:dict, items=None, quantiles=QUANTILES, codebook_sizes=N
     return fig
 
 # %% ../nbs/08_visual.ipynb #e8294b50
+def _top_share(keys, vals, weighted):
+    "Within each group of `keys`, the share of its most common value; averaged over groups (weighted by size or not)."
+    g = pd.DataFrame({'k': keys, 'v': vals}).groupby('k')['v']
+    top = g.agg(lambda s: s.value_counts().iloc[0] / len(s)); size = g.size()
+    return float((top * size).sum() / size.sum()) if weighted else float(top.mean())
+
 def prefix_purity(labels, # one label per item (category, district, ...)
                   codes, # int codes [n, L]
                   level:int=1, # prefix length
                   weighted:bool=True): # weight prefixes by their item counts
     "Mean share of the most common label within each SID prefix."
-    df = pd.DataFrame({'p': prefixes(np.asarray(codes), level), 'y': np.asarray(labels)})
-    g = df.groupby('p')['y']
-    top = g.agg(lambda s: s.value_counts().iloc[0] / len(s)); size = g.size()
-    return float((top * size).sum() / size.sum()) if weighted else float(top.mean())
+    return _top_share(prefixes(np.asarray(codes), level), np.asarray(labels), weighted)
 
 def label_concentration(labels, # one label per item
                         codes, # int codes [n, L]
                         level:int=1, # prefix length
                         weighted:bool=True): # weight labels by their item counts
     "Mean share of each label's items that fall in its most common SID prefix."
-    df = pd.DataFrame({'p': prefixes(np.asarray(codes), level), 'y': np.asarray(labels)})
-    g = df.groupby('y')['p']
-    top = g.agg(lambda s: s.value_counts().iloc[0] / len(s)); size = g.size()
-    return float((top * size).sum() / size.sum()) if weighted else float(top.mean())
+    return _top_share(np.asarray(labels), prefixes(np.asarray(codes), level), weighted)
 
 def category_frequency(items:pd.DataFrame, codes, level:int=1, column:str='category'):
     "Item counts per (prefix, category): a prefixes x categories DataFrame, largest prefixes first."
