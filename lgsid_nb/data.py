@@ -214,7 +214,7 @@ def write_interactions(df:pd.DataFrame, # the interactions
 @dataclasses.dataclass
 class TextTemplates:
     "How items become text: templates for the content and the location part, and the separators."
-    content: tuple[str, ...] = ('{name}', '{category_name}', 'cuisine: {cuisine}', 'brand: {brand}', 'hours: {opening_hours}')
+    content: tuple[str, ...] = ('{category_name}', '{name}', 'cuisine: {cuisine}')
     location: tuple[str, ...] = ('{address}', '{district}', '{city}', '{lat:.5f}, {lon:.5f}')
     content_sep: str = '; '  # between content templates
     location_sep: str = ', '  # between location templates
