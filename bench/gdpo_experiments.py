@@ -23,9 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RES = ROOT/'nbs'/'results'
 WORK = cache_dir('gdpo_bench')
 ENC = EncoderConfig(name='minilm', pooling='mean', normalize=True, cache=True)
-# the bench default: 1 epoch, batch 32, LoRA r 8 on key/value of the top 2 layers (the 2-core CPU is shared), 1 - cos term
-BASE = dict(sim_loss='cosine', lambda_sim=1.0, beta=5.0, lr=1e-3, epochs=1.0, lora_layers=2, negatives='density', collab_ratio=0.2,
-            val_size=200, logging_steps=5)
+# the bench runs GDPOConfig's defaults (the pipeline's) unless a run overrides a field
+BASE = dict(val_size=200, logging_steps=5)
 
 def machine():
     return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
@@ -34,13 +33,17 @@ def machine():
 class Rewards(dict):
     "Reward models from 03, fitted on first use and kept under the bench folder."
     def __init__(self, items): super().__init__(); self.items = items
-    def __missing__(self, loss):
-        d = WORK/f'reward_{loss}'
+    def __missing__(self, key):
+        "key: the loss ('listwise' | 'pointwise'), optionally '_random' (random far negatives), '_all' (no held-out items), '_l3' (3 lists per item)."
+        loss, *opts = key.split('_')
+        d = WORK/f'reward_{key}'
         if not (d/'state.pt').exists():
             t = time.time()
-            r = fit_reward(self.items, RewardConfig(lists_per_item=1, eval_lists=300, loss=loss))
-            r.save(d); print(loss, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
-        self[loss] = RewardModel.load(d); return self[loss]
+            r = fit_reward(self.items, RewardConfig(lists_per_item=1, eval_lists=300, loss=loss, negatives='random' if 'random' in opts else 'density',
+                                                    holdout_items=0.0 if 'all' in opts else 0.2,
+                                                    **{'lists_per_item': int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()}))
+            r.save(d); print(key, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
+        self[key] = RewardModel.load(d); return self[key]
 
 def setup(with_rewards=True):
     items = default_items()
@@ -49,10 +52,11 @@ def setup(with_rewards=True):
     rewards = Rewards(items) if with_rewards else None
     return items, inter, X0, rewards
 
-def run(name, items, inter, X0, rewards, **over):
+def run(name, items, inter, X0, rewards, rm=None, **over):
+    "One G-DPO run; `rm` names the reward model (see `Rewards`), by default the config's `reward` loss."
     cfg = from_dict(GDPOConfig, {**BASE, **over}, f'bench {name}')
     t = time.time(); load0 = os.getloadavg()[0]
-    model, tok = align_encoder(items, inter if cfg.collab_ratio > 0 else None, rewards[cfg.reward], ENC, cfg, WORK/name)
+    model, tok = align_encoder(items, inter if cfg.collab_ratio > 0 else None, rewards[rm or cfg.reward], ENC, cfg, WORK/name)
     secs = time.time() - t
     meta = load_json(WORK/name/'encoder'/'gdpo.json')
     X1 = embed_aligned(items, model, tok, ENC)
@@ -60,7 +64,7 @@ def run(name, items, inter, X0, rewards, **over):
     m = geo_metrics(items, X0, X1)
     logs = [h for h in meta['log_history'] if 'rewards/margins' in h]
     val = [h for h in meta['log_history'] if 'val/t@5' in h]
-    return {'name': name, 'config': to_dict(cfg), 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
+    return {'name': name, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
             'steps': meta['steps'], 'n_pairs': meta['n_pairs'], 'n_collab_pairs': meta['n_collab_pairs'],
             'last_log': logs[-1] if logs else None, 'val': val, 'machine': {**machine(), 'load_avg_1m_start': round(load0, 2)}}
 
@@ -102,8 +106,11 @@ if __name__ == '__main__':
             for sim in (sys.argv[3].split(',') if len(sys.argv) > 3 else ['cosine']):
                 append(RES/'gdpo_sweep.json', run(f'sweep_{sim}_{lam:g}', items, inter, X0, rewards, lambda_sim=lam, sim_loss=sim, val_size=0))
     elif what == 'ablation':
-        abl = {'full': {}, 'pointwise_reward': {'reward': 'pointwise'}, 'random_negatives': {'negatives': 'random'},
-               'no_cooccurrence': {'collab_ratio': 0.0}, 'no_sim': {'sim_loss': 'none', 'lambda_sim': 0.0}}
+        # each row switches one thing off the default: the reward model's loss or its negatives (the paper's rows),
+        # the co-occurrence pairs, the near-location chosen sides, L_sim, R's score
+        abl = {'full': {}, 'pointwise_reward': {'reward': 'pointwise'}, 'random_negatives': {'rm': 'listwise_random'},
+               'no_cooccurrence': {'collab_ratio': 0.0}, 'no_near': {'near_share': 0.0}, 'no_sim': {'sim_loss': 'none', 'lambda_sim': 0.0},
+               'prob_score': {'score': 'prob'}}
         for name in (sys.argv[2].split(',') if len(sys.argv) > 2 else abl):
             append(RES/'gdpo_ablation.json', run(f'ablation_{name}', items, inter, X0, rewards, val_size=0, **abl[name]))
     elif what == 'frontier':
@@ -116,4 +123,8 @@ if __name__ == '__main__':
         for sig, Z, ws in (('district_onehot', D, (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6)), ('latlon', ll, (0.1, 0.2, 0.3, 0.5, 0.8))):
             rows += [{'signal': sig, 'w': w, **geo_report(np.c_[X0, w * Z], items)} for w in ws]
         save_json(rows, RES/'gdpo_frontier.json'); print(rows)
-    else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation")
+    elif what == 'explore':
+        # free-form runs: explore NAME '{"lr": 5e-4, ...}' [NAME JSON ...] -> gdpo_explore.json
+        for name, over in zip(sys.argv[2::2], sys.argv[3::2]):
+            append(RES/'gdpo_explore.json', run(f'explore_{name}', items, inter, X0, rewards, **{'val_size': 0, **json.loads(over)}))
+    else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation | frontier | explore | prompts")

@@ -26,12 +26,14 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
-    beta: float = 5.0  # scale of the reward margin inside the sigmoid (R is in (0, 1), so margins are small)
+    beta: float = 5.0  # scale of the reward margin inside the sigmoid
+    score: str = 'logit'  # R's output G-DPO compares: 'logit' (the pre-sigmoid score a list-wise model is trained on) | 'prob' (the sigmoid, as published)
     lambda_sim: float = 1.0  # weight of the similarity term L_sim
     tau: float = 0.05  # InfoNCE temperature
     sim_loss: str = 'cosine'  # 'infonce' (in-batch, as in the paper) | 'cosine' (1 - cos, binds harder) | 'none'
+    sim_target: str = 'prompt'  # L_sim's reference: 'prompt' (the same prompt, as in the paper) | 'content' (the content part alone)
     lr: float = 1e-3  # AdamW learning rate
-    epochs: float = 1.0  # passes over the pairs
+    epochs: float = 2.0  # passes over the pairs
     max_steps: int = -1  # if > 0, overrides epochs
     batch_size: int = 32  # pairs per step
     warmup_ratio: float = 0.0  # linear warm-up share of the steps
@@ -39,12 +41,12 @@ class GDPOConfig:
     lora_alpha: int = 16  # LoRA scaling numerator
     lora_dropout: float = 0.05  # LoRA dropout
     target_modules: tuple[str, ...]|None = None  # None: the key/value projections, found by architecture
-    lora_layers: int = 2  # LoRA on the last this many transformer layers only (0 = all); fewer = faster backward
-    pairs_per_item: int = 1  # geographic pairs per item
-    near_share: float = 0.0  # share of geographic pairs whose chosen side is a near item's location (not its own)
-    near_k: int = 5  # "near" = one of this many nearest items
+    lora_layers: int = 0  # LoRA on the last this many transformer layers only (0 = all, as in the paper); fewer = faster backward
+    pairs_per_item: int = 2  # geographic pairs per item
+    near_share: float = 0.9  # share of geographic pairs whose chosen side is a near item's location (not its own)
+    near_k: int = 50  # "near" = one of this many nearest items
     far_quantile: float = 0.7  # random negatives: rejected from beyond this quantile of the item's distances
-    negatives: str = 'density'  # 'density' (density-aware: outside an adaptive radius, near to far) | 'random' (far)
+    negatives: str = 'random'  # rejected side: 'random' (beyond `far_quantile`) | 'density' (density-aware: outside an adaptive radius, near to far)
     density_m: int = 20  # density-aware: adaptive radius = km to the m-th nearest item
     collab_ratio: float = 0.2  # share of collaborative (co-visit) pairs in the mix; 0 = none
     covisit_min: int|None = None  # users who must co-visit a pair; None scales with the data (`auto_covisit_min`)
@@ -57,7 +59,7 @@ class GDPOConfig:
     logging_steps: int = 10  # trl-style metrics every this many steps
     seed: int = 0  # everything random
     def __post_init__(self):
-        chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
+        chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
                'reward': ('listwise', 'pointwise')}
         for k, ok in chk.items():
             if getattr(self, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(self, k)!r}")
@@ -268,6 +270,8 @@ class GDPOTrainer(DPOTrainer):
         if tok.pad_token is None: tok.pad_token = tok.eos_token
         self.gcfg, self.enc_cfg, self.ref_encoder = gcfg, enc_cfg, ref_encoder
         self.reward_model = reward_model.eval().requires_grad_(False)
+        if gcfg.score == 'logit' and not hasattr(reward_model, 'logits'): raise ConfigError("GDPOConfig.score='logit' needs a reward model with .logits (reward.RewardModel)")
+        self.score_fn = reward_model.logits if gcfg.score == 'logit' else reward_model
         coll = GDPOCollator(pad_token_id=tok.pad_token_id, max_length=args.max_length, eos_token_id=tok.eos_token_id)
         super().__init__(model=model, args=args, data_collator=coll, train_dataset=train_dataset, processing_class=tok,
                          peft_config=peft_config, callbacks=callbacks)
@@ -280,28 +284,31 @@ class GDPOTrainer(DPOTrainer):
 
     @torch.no_grad()
     def _precompute_ref(self, ds, bs:int=64):
-        "Add the reference rewards and chosen-prompt embeddings, computed once with the adapters disabled."
+        "Add the reference rewards and L_sim's reference embeddings, computed once with the adapters disabled."
         if 'ref_emb' in ds.column_names: return ds
         rc, rr, em = [], [], []
+        content = self.gcfg.sim_target == 'content'
         if self.ref_encoder is not None:  # the same texts through the base Encoder and its disk cache
             eos = self._tokenizer.eos_token
             txt = lambda col: [p + c.removesuffix(eos) for p, c in zip(ds['prompt'], ds[col])]
             ec, er = (torch.from_numpy(self.ref_encoder.encode(txt(c), verbose=False)) for c in ('chosen', 'rejected'))
-            rc, rr, em = [self.reward_model(ec)], [self.reward_model(er)], [ec]
+            rc, rr, em = [self.score_fn(ec)], [self.score_fn(er)], [ec]
+            if content: em = [torch.from_numpy(self.ref_encoder.encode(list(ds['prompt']), verbose=False))]
         else:
             m = self.model; was = m.training; m.eval()
             with (m.disable_adapter() if hasattr(m, 'disable_adapter') else contextlib.nullcontext()):
                 for s in range(0, len(ds), bs):
                     b = self.data_collator([ds[i] for i in range(s, min(s+bs, len(ds)))])
-                    e = embed(m, b['input_ids'], b['attention_mask'], self.enc_cfg); r = self.reward_model(e); B = len(r)//2
+                    e = embed(m, b['input_ids'], b['attention_mask'], self.enc_cfg); r = self.score_fn(e); B = len(r)//2
                     rc.append(r[:B]); rr.append(r[B:]); em.append(e[:B])
+                if content: em = [torch.from_numpy(Encoder(self.enc_cfg, model=m, tokenizer=self._tokenizer).encode(list(ds['prompt']), cache=False, verbose=False))]
             m.train(was)
         ds = ds.add_column('ref_chosen_reward', torch.cat(rc).tolist()).add_column('ref_rejected_reward', torch.cat(rr).tolist())
         return ds.add_column('ref_emb', torch.cat(em).numpy().astype('float32').tolist())
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         emb = embed(model, inputs['input_ids'], inputs['attention_mask'], self.enc_cfg)
-        r = self.reward_model(emb); B = len(r)//2; g = self.gcfg
+        r = self.score_fn(emb); B = len(r)//2; g = self.gcfg
         loss, met = gdpo_loss(r[:B], r[B:], inputs['ref_chosen_reward'], inputs['ref_rejected_reward'], emb[:B], inputs['ref_emb'],
                               beta=g.beta, lambda_sim=g.lambda_sim, tau=g.tau, sim=g.sim_loss,
                               weights=None if g.pair_weights == 'none' else inputs['weight'])
