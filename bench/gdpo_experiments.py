@@ -122,6 +122,9 @@ if __name__ == '__main__':
         rows = [{'signal': 'none', 'w': 0.0, **geo_report(X0, items)}, {'signal': 'oracle', 'w': None, **geo_report(None, items)}]
         for sig, Z, ws in (('district_onehot', D, (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6)), ('latlon', ll, (0.1, 0.2, 0.3, 0.5, 0.8))):
             rows += [{'signal': sig, 'w': w, **geo_report(np.c_[X0, w * Z], items)} for w in ws]
+        # the same one-hot added to the content part's embedding (no location text at all), from w = 0
+        Xc = embed_items(items, get_encoder(ENC), 'content')
+        rows += [{'signal': 'content + district_onehot', 'w': w, **geo_report(np.c_[Xc, w * D], items)} for w in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)]
         save_json(rows, RES/'gdpo_frontier.json'); print(rows)
     elif what == 'explore':
         # free-form runs: explore NAME '{"lr": 5e-4, ...}' [NAME JSON ...] -> gdpo_explore.json
