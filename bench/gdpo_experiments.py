@@ -39,9 +39,9 @@ class Rewards(dict):
         d = WORK/f'reward_{key}'
         if not (d/'state.pt').exists():
             t = time.time()
-            r = fit_reward(self.items, RewardConfig(lists_per_item=1, eval_lists=300, loss=loss, negatives='random' if 'random' in opts else 'density',
-                                                    holdout_items=0.0 if 'all' in opts else 0.2,
-                                                    **{'lists_per_item': int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()}))
+            lists = [int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()]
+            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss,
+                                                    negatives='random' if 'random' in opts else 'density', holdout_items=0.0 if 'all' in opts else 0.2))
             r.save(d); print(key, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
         self[key] = RewardModel.load(d); return self[key]
 

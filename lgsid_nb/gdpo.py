@@ -26,12 +26,12 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
-    beta: float = 5.0  # scale of the reward margin inside the sigmoid
+    beta: float = 1.0  # scale of the reward margin inside the sigmoid (large: the sigmoid saturates and the push stops)
     score: str = 'logit'  # R's output G-DPO compares: 'logit' (the pre-sigmoid score a list-wise model is trained on) | 'prob' (the sigmoid, as published)
-    lambda_sim: float = 1.0  # weight of the similarity term L_sim
+    lambda_sim: float = 0.75  # weight of the similarity term L_sim
     tau: float = 0.05  # InfoNCE temperature
     sim_loss: str = 'cosine'  # 'infonce' (in-batch, as in the paper) | 'cosine' (1 - cos, binds harder) | 'none'
-    sim_target: str = 'prompt'  # L_sim's reference: 'prompt' (the same prompt, as in the paper) | 'content' (the content part alone)
+    sim_target: str = 'content'  # L_sim's reference: 'content' (the content part alone: keeps meaning, frees location) | 'prompt' (the same prompt, as in the paper)
     lr: float = 1e-3  # AdamW learning rate
     epochs: float = 2.0  # passes over the pairs
     max_steps: int = -1  # if > 0, overrides epochs
@@ -184,8 +184,8 @@ def gdpo_loss(chosen:torch.Tensor, # R(E_theta(i+)) [B]
               ref_rejected:torch.Tensor, # R(E_ref(i-)) [B]
               pol_emb:torch.Tensor|None=None, # policy embeddings of the chosen prompts [B, d] (for L_sim)
               ref_emb:torch.Tensor|None=None, # reference embeddings of the same prompts [B, d]
-              beta:float=5.0, # margin scale
-              lambda_sim:float=1.0, # weight of L_sim
+              beta:float=1.0, # margin scale
+              lambda_sim:float=0.75, # weight of L_sim
               tau:float=0.05, # InfoNCE temperature
               sim:str='cosine', # 'infonce' | 'cosine' | 'none'
               weights:torch.Tensor|None=None, # per-pair weights [B] (None: all 1)
