@@ -26,7 +26,7 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
-    beta: float = 1.0  # scale of the reward margin inside the sigmoid (large: the sigmoid saturates and the push stops)
+    beta: float = 1.0  # scale of the reward margin inside the sigmoid (large: satisfied at a small margin, embeddings move less)
     score: str = 'logit'  # R's output G-DPO compares: 'logit' (the pre-sigmoid score a list-wise model is trained on) | 'prob' (the sigmoid, as published)
     lambda_sim: float = 0.75  # weight of the similarity term L_sim
     tau: float = 0.05  # InfoNCE temperature
@@ -183,7 +183,7 @@ def gdpo_loss(chosen:torch.Tensor, # R(E_theta(i+)) [B]
               ref_chosen:torch.Tensor, # R(E_ref(i+)) [B]
               ref_rejected:torch.Tensor, # R(E_ref(i-)) [B]
               pol_emb:torch.Tensor|None=None, # policy embeddings of the chosen prompts [B, d] (for L_sim)
-              ref_emb:torch.Tensor|None=None, # reference embeddings of the same prompts [B, d]
+              ref_emb:torch.Tensor|None=None, # reference embeddings [B, d]: of the same prompts, or of their content parts
               beta:float=1.0, # margin scale
               lambda_sim:float=0.75, # weight of L_sim
               tau:float=0.05, # InfoNCE temperature
