@@ -7,17 +7,19 @@ from __future__ import annotations
 import dataclasses, hashlib, importlib.util, inspect, json, os, time
 from pathlib import Path
 import numpy as np
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import ConfigError, DataError, Problems, atomic_path, cache_dir, save_json, stable_hash
 
 # %% auto #0
-__all__ = ['POOLINGS', 'DTYPES', 'SMOLLM2_GGUF', 'REGISTRY', 'PARTS', 'EncoderConfig', 'pool', 'minilm_path',
-           'smollm2_checkpoint', 'encoder_path', 'load_encoder', 'tiny_model', 'text_keys', 'EmbeddingCache',
-           'check_texts', 'weights_hash', 'Encoder', 'get_encoder', 'item_texts', 'embed_items']
+__all__ = ['POOLINGS', 'DTYPES', 'SMOLLM2_GGUF', 'REGISTRY', 'PARTS', 'EncoderConfig', 'cpu_features', 'resolve_dtype', 'pool',
+           'minilm_path', 'smollm2_checkpoint', 'encoder_path', 'load_encoder', 'tiny_model', 'text_keys',
+           'EmbeddingCache', 'check_texts', 'weights_hash', 'Encoder', 'length_batches', 'get_encoder', 'item_texts',
+           'embed_items']
 
 # %% ../nbs/02_encoders.ipynb #2b35ee7a
 POOLINGS = ('mean', 'cls', 'last')
-DTYPES = ('float32', 'bfloat16', 'float16')
+DTYPES = ('auto', 'float32', 'bfloat16', 'float16')
 
 @dataclasses.dataclass
 class EncoderConfig:
@@ -27,7 +29,7 @@ class EncoderConfig:
     normalize: bool = True  # L2-normalise the pooled vectors
     max_length: int = 128  # tokens kept per text (longer texts are truncated)
     batch_size: int = 64  # texts per forward pass
-    dtype: str = 'float32'  # 'float32' | 'bfloat16' | 'float16' weights for inference
+    dtype: str = 'auto'  # 'auto' (bfloat16 where the hardware runs it natively, else float32) | 'float32' | 'bfloat16' | 'float16'
     device: str = 'cpu'  # torch device
     cache: bool = True  # keep embeddings on disk keyed by model, pooling, max_length, dtype and text
     verbose: bool = False  # progress bar
@@ -38,6 +40,43 @@ class EncoderConfig:
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ConfigError(f"EncoderConfig.{k} must be a positive int, got {v!r}")
         if not isinstance(self.name, str) or not self.name.strip(): raise ConfigError(f"EncoderConfig.name must be a non-empty string, got {self.name!r}")
+
+# %% ../nbs/02_encoders.ipynb #27fbd98e
+_BF16_ISAS = ('', 'ALL', 'DEFAULT', 'AVX512_CORE_BF16', 'AVX512_CORE_FP16', 'AVX512_CORE_AMX', 'AVX512_CORE_AMX_FP16',
+              'AVX10_1_512', 'AVX10_1_512_AMX', 'AVX10_1_512_AMX_FP16')  # oneDNN ISA caps that keep native bf16
+
+def cpu_features():
+    "The facts `auto` precision reads: bf16-related CPU flags, torch's kernel capability, oneDNN's ISA cap."
+    import torch
+    flags = set()
+    try: text = Path('/proc/cpuinfo').read_text()
+    except OSError: text = ''
+    for line in text.splitlines():
+        if line.startswith(('flags', 'Features')):
+            flags = set(line.split(':', 1)[1].split())
+            break
+    keep = sorted(flags & {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile', 'bf16'})
+    return dict(flags=keep, capability=torch.backends.cpu.get_cpu_capability(),
+                onednn_max_isa=os.environ.get('ONEDNN_MAX_CPU_ISA', ''))
+
+# %% ../nbs/02_encoders.ipynb #1a39dc48
+def resolve_dtype(dtype:str='auto', # 'auto' or an explicit dtype name
+                  device:str='cpu', # torch device
+                  cpu:dict|None=None): # `cpu_features()` (default: this machine's)
+    "`(dtype, reason)`: the precision that `dtype` means on this machine, and why."
+    if dtype != 'auto': return dtype, 'set in the config'
+    if str(device).startswith('cuda'):
+        import torch
+        if torch.cuda.is_available() and torch.cuda.is_bf16_supported(): return 'bfloat16', 'CUDA device with bf16 support'
+        return 'float32', 'CUDA device without bf16 support'
+    c = cpu or cpu_features()
+    if not {'avx512_bf16', 'amx_bf16'} & set(c['flags']):
+        return 'float32', 'CPU has no native bfloat16 (no avx512_bf16/amx_bf16 flag): bf16 would be emulated'
+    if not c['capability'].startswith('AVX512'):
+        return 'float32', f"torch dispatches {c['capability']} kernels (ATEN_CPU_CAPABILITY): bf16 would be emulated"
+    if c['onednn_max_isa'].upper() not in _BF16_ISAS:
+        return 'float32', f"oneDNN is capped at {c['onednn_max_isa']} (ONEDNN_MAX_CPU_ISA): bf16 would be emulated"
+    return 'bfloat16', f"CPU computes bfloat16 natively ({', '.join(sorted({'avx512_bf16', 'amx_bf16'} & set(c['flags'])))})"
 
 # %% ../nbs/02_encoders.ipynb #f74e6ee0
 def pool(hidden, # token states [B, L, H]
@@ -103,17 +142,16 @@ def encoder_path(name:str): # registry name, local folder or HF model id
     return name
 
 # %% ../nbs/02_encoders.ipynb #c63e53dd
-_TORCH_DTYPES = {'float32': 'float32', 'bfloat16': 'bfloat16', 'float16': 'float16'}
-
 def load_encoder(cfg:EncoderConfig|None=None): # which encoder
     "Load `(model, tokenizer)` for `cfg`: a transformers base model returning `last_hidden_state`, in eval mode."
     import torch
     from transformers import AutoModel, AutoTokenizer
     cfg = cfg or EncoderConfig()
     path = encoder_path(cfg.name)
+    dtype = getattr(torch, resolve_dtype(cfg.dtype, cfg.device)[0])
     try:
         tok = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModel.from_pretrained(str(path), dtype=getattr(torch, _TORCH_DTYPES[cfg.dtype]))
+        model = AutoModel.from_pretrained(str(path), dtype=dtype)
     except OSError as e:
         raise ConfigError(f"cannot load encoder {cfg.name!r} from {path} offline: {e}") from e
     if tok.pad_token is None:
@@ -205,15 +243,17 @@ def _path_identity(path):
 
 # %% ../nbs/02_encoders.ipynb #e2879eab
 class Encoder:
-    "Embed texts with a transformers model: batched, length-sorted, pooled, cached."
+    "Embed texts with a transformers model: batched by token length, pooled, cached."
     def __init__(self, cfg:EncoderConfig|None=None, # settings (name is ignored when model is given)
                  model=None, tokenizer=None, # an already-loaded pair, e.g. an aligned model
                  identity:str|None=None): # cache identity for `model` (default: a hash of its weights)
         self.cfg = cfg or EncoderConfig()
         if (model is None) != (tokenizer is None): raise ConfigError("Encoder: give both model and tokenizer, or neither")
+        self.dtype_reason = 'the weights as given'
         if model is None:
             model, tokenizer = load_encoder(self.cfg)
             identity = identity or f"{self.cfg.name}:{_path_identity(encoder_path(self.cfg.name))}"
+            self.dtype_reason = resolve_dtype(self.cfg.dtype, self.cfg.device)[1]
         self.model, self.tokenizer, self._identity = model, tokenizer, identity
         if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token
         self._pos = 'position_ids' in inspect.signature(model.forward).parameters
@@ -223,81 +263,106 @@ class Encoder:
     @property
     def dim(self): return int(self.model.config.hidden_size)
     @property
+    def dtype(self): return str(next(self.model.parameters()).dtype).removeprefix('torch.')
+    @property
     def identity(self):
         "What the cache is keyed by: the model and every setting that changes the vectors."
         if self._identity is None: self._identity = 'weights:' + weights_hash(self.model)
         c = self.cfg
-        return stable_hash(self._identity, c.pooling, c.max_length, c.normalize, c.dtype)
+        return stable_hash(self._identity, c.pooling, c.max_length, c.normalize, self.dtype)
     @property
     def cache(self):
         if self._cache is None: self._cache = EmbeddingCache(cache_dir('embeddings')/self.identity)
         return self._cache
-
-    def tokenize(self, texts, **kw):
-        "Tokenize with truncation to `max_length` (no padding unless asked)."
-        return self.tokenizer(list(texts), truncation=True, max_length=self.cfg.max_length, **kw)
-
-    def _forward(self, batch):
-        import torch
-        kw = dict(batch)
-        if self._pos: kw['position_ids'] = (batch['attention_mask'].long().cumsum(1) - 1).clamp(min=0)
-        kw = {k: v.to(self.model.device) for k, v in kw.items()}
-        h = self.model(**kw).last_hidden_state
-        v = pool(h, kw['attention_mask'], self.cfg.pooling).float()
-        return torch.nn.functional.normalize(v, dim=-1) if self.cfg.normalize else v
-
-    def embed(self, texts):
-        "Differentiable pooled embeddings `[n, d]` (a torch tensor; no cache), for training."
-        check_texts(texts)
-        return self._forward(self.tokenize(texts, padding=True, return_tensors='pt'))
-
-    def _compute(self, texts, verbose):
-        import torch
-        enc = self.tokenize(texts)
-        lens = np.array([len(x) for x in enc['input_ids']]); order = np.argsort(-lens, kind='stable')
-        out = np.empty((len(texts), self.dim), dtype='float32'); bs = self.cfg.batch_size
-        was_training = self.model.training; self.model.eval()
-        try:
-            with torch.inference_mode():
-                for s in tqdm(range(0, len(texts), bs), disable=not verbose, desc='encode', unit='batch'):
-                    idx = order[s:s+bs]
-                    batch = self.tokenizer.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors='pt')
-                    out[idx] = self._forward(batch).cpu().numpy()
-        finally: self.model.train(was_training)
-        self.stats['tokens'] += int(lens.sum())
-        return out
-
-    def encode(self, texts, # strings to embed
-               cache:bool|None=None, # use the on-disk cache (default: cfg.cache)
-               verbose:bool|None=None): # progress bar (default: cfg.verbose)
-        "Embeddings float32 `[n, d]` of `texts`, in input order."
-        texts = check_texts(texts)
-        cache = self.cfg.cache if cache is None else cache
-        verbose = self.cfg.verbose if verbose is None else verbose
-        out = np.empty((len(texts), self.dim), dtype='float32')
-        if not texts: return out
-        t0 = time.perf_counter()
-        keys = text_keys(texts)
-        uk, first, inv = np.unique(keys, return_index=True, return_inverse=True)  # embed each distinct text once
-        found = np.zeros(len(uk), bool); vec = np.empty((len(uk), self.dim), 'float32')
-        if cache:
-            found, e = self.cache.get(uk)
-            if found.any(): vec[found] = e
-        todo = np.flatnonzero(~found)
-        if len(todo):
-            vec[todo] = self._compute([texts[first[i]] for i in todo], verbose)
-            if cache: self.cache.put(uk[todo], vec[todo])
-        bad = ~np.isfinite(vec).all(1)
-        if bad.any():
-            ps = Problems('encode')
-            for j in np.flatnonzero(bad)[:20]: ps.add(int(first[j])+1, None, texts[first[j]], "the encoder produced NaN/inf for this text")
-            ps.raise_if_any()
-        self.stats['computed'] += len(todo); self.stats['cached'] += int(found.sum())
-        self.stats['seconds'] += time.perf_counter() - t0
-        return vec[inv.reshape(-1)]
-
     def __repr__(self):
-        return f"Encoder({type(self.model).__name__}, dim={self.dim}, pooling={self.cfg.pooling!r}, normalize={self.cfg.normalize}, dtype={self.cfg.dtype!r})"
+        return f"Encoder({type(self.model).__name__}, dim={self.dim}, pooling={self.cfg.pooling!r}, normalize={self.cfg.normalize}, dtype={self.dtype!r})"
+
+# %% ../nbs/02_encoders.ipynb #3e8d9bdc
+@patch
+def tokenize(self:Encoder, texts, **kw):
+    "Tokenize with truncation to `max_length` (no padding unless asked)."
+    return self.tokenizer(list(texts), truncation=True, max_length=self.cfg.max_length, **kw)
+
+# %% ../nbs/02_encoders.ipynb #191bbcd6
+@patch
+def _forward(self:Encoder, batch):
+    import torch
+    kw = dict(batch)
+    if self._pos: kw['position_ids'] = (batch['attention_mask'].long().cumsum(1) - 1).clamp(min=0)
+    kw = {k: v.to(self.model.device) for k, v in kw.items()}
+    h = self.model(**kw).last_hidden_state
+    v = pool(h, kw['attention_mask'], self.cfg.pooling).float()
+    return torch.nn.functional.normalize(v, dim=-1) if self.cfg.normalize else v
+
+# %% ../nbs/02_encoders.ipynb #db6a3f4b
+@patch
+def embed(self:Encoder, texts): # strings
+    "Differentiable pooled embeddings `[n, d]` (a torch tensor; no cache), for training."
+    check_texts(texts)
+    return self._forward(self.tokenize(texts, padding=True, return_tensors='pt'))
+
+# %% ../nbs/02_encoders.ipynb #fe625f47
+def length_batches(lens, # token count of each text
+                   batch_size:int): # most texts per batch
+    "Index arrays of texts with equal token counts, longest first, at most `batch_size` each."
+    lens = np.asarray(lens)
+    order = np.lexsort((np.arange(len(lens)), -lens))
+    groups = np.split(order, np.flatnonzero(np.diff(lens[order])) + 1)
+    return [g[s:s+batch_size] for g in groups if len(g) for s in range(0, len(g), batch_size)]
+
+# %% ../nbs/02_encoders.ipynb #9d375429
+@patch
+def _compute(self:Encoder, texts, verbose):
+    "Embed `texts` (no cache) in unpadded batches of equal token count."
+    import torch
+    enc = self.tokenize(texts)
+    lens = np.array([len(x) for x in enc['input_ids']])
+    out = np.empty((len(texts), self.dim), dtype='float32')
+    was_training = self.model.training
+    self.model.eval()
+    try:
+        with torch.inference_mode():
+            for idx in tqdm(length_batches(lens, self.cfg.batch_size), disable=not verbose, desc='encode', unit='batch'):
+                batch = self.tokenizer.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors='pt')
+                out[idx] = self._forward(batch).cpu().numpy()
+    finally: self.model.train(was_training)
+    self.stats['tokens'] += int(lens.sum())
+    return out
+
+# %% ../nbs/02_encoders.ipynb #c5b9c24b
+@patch
+def encode(self:Encoder, texts, # strings to embed
+           cache:bool|None=None, # use the on-disk cache (default: cfg.cache)
+           verbose:bool|None=None): # progress bar (default: cfg.verbose)
+    "Embeddings float32 `[n, d]` of `texts`, in input order."
+    texts = check_texts(texts)
+    cache = self.cfg.cache if cache is None else cache
+    verbose = self.cfg.verbose if verbose is None else verbose
+    if not texts: return np.empty((0, self.dim), dtype='float32')
+    t0 = time.perf_counter()
+    uk, first, inv = np.unique(text_keys(texts), return_index=True, return_inverse=True)  # each distinct text once
+    found = np.zeros(len(uk), bool)
+    vec = np.empty((len(uk), self.dim), 'float32')
+    if cache:
+        found, e = self.cache.get(uk)
+        if found.any(): vec[found] = e
+    todo = np.flatnonzero(~found)
+    if len(todo):
+        vec[todo] = self._compute([texts[first[i]] for i in todo], verbose)
+        if cache: self.cache.put(uk[todo], vec[todo])
+    _check_finite(vec, texts, first)
+    self.stats['computed'] += len(todo)
+    self.stats['cached'] += int(found.sum())
+    self.stats['seconds'] += time.perf_counter() - t0
+    return vec[inv.reshape(-1)]
+
+# %% ../nbs/02_encoders.ipynb #23af8e84
+def _check_finite(vec, texts, first):
+    "Raise `DataError` naming the texts whose vectors hold NaN/inf."
+    bad = np.flatnonzero(~np.isfinite(vec).all(1))
+    ps = Problems('encode')
+    for j in bad[:20]: ps.add(int(first[j])+1, None, texts[first[j]], "the encoder produced NaN/inf for this text")
+    ps.raise_if_any()
 
 # %% ../nbs/02_encoders.ipynb #67018e77
 PARTS = ('prompt', 'content', 'location')

@@ -83,14 +83,19 @@ def load_config(path, # a TOML file
 # %% ../nbs/09_pipeline.ipynb #24d2dc48
 _PKGS = ('lgsid_nb', 'torch', 'transformers', 'peft', 'trl', 'scikit-learn', 'numpy', 'pandas', 'faiss-cpu', 'plotly', 'folium', 'geopandas')
 
-def environment():
-    "Python, platform, CPU count and the versions of the packages a run depends on."
+def environment(enc_cfg=None): # the run's `EncoderConfig`, to record the precision it resolves to
+    "Python, platform, CPU features, the encoder's precision and the versions of the packages a run depends on."
+    from lgsid_nb.encoders import cpu_features, resolve_dtype
     v = {}
     for p in _PKGS:
         try: v[p] = importlib.metadata.version(p)
         except importlib.metadata.PackageNotFoundError: v[p] = None
-    return dict(python=platform.python_version(), platform=platform.platform(), cpus=os.cpu_count(),
-                omp_num_threads=os.environ.get('OMP_NUM_THREADS'), packages=v)
+    env = dict(python=platform.python_version(), platform=platform.platform(), cpus=os.cpu_count(),
+               omp_num_threads=os.environ.get('OMP_NUM_THREADS'), cpu=cpu_features(), packages=v)
+    if enc_cfg is not None:
+        dtype, why = resolve_dtype(enc_cfg.dtype, enc_cfg.device)
+        env['encoder_precision'] = dict(config=enc_cfg.dtype, dtype=dtype, reason=why)
+    return env
 
 # %% ../nbs/09_pipeline.ipynb #ddcf58a1
 from .data import TextTemplates
@@ -217,12 +222,15 @@ def stage_data(run, d):
 
 def stage_embed(run, d):
     "Base-encoder embeddings of the prompt (content + location) and the geography they carry."
-    from lgsid_nb.encoders import embed_items
+    from lgsid_nb.encoders import embed_items, get_encoder
     from lgsid_nb.metrics import geo_report
     items, k = run_items(run), run.cfg.evaluation.k
-    X = embed_items(items, run.cfg.encoder, part='prompt')
+    enc = get_encoder(run.cfg.encoder)
+    if run.verbose: print(f"[embed] encoder precision {run.cfg.encoder.dtype!r} -> {enc.dtype}: {enc.dtype_reason}")
+    X = embed_items(items, enc, part='prompt')
     _save_emb(d/'embeddings_base.npz', X, items.item_id)
-    m = {f'geo.{key}.unaligned': v for key, v in geo_report(X, items, k).items()}
+    m = {'encoder.dtype': enc.dtype, 'encoder.dtype_reason': enc.dtype_reason}
+    m.update({f'geo.{key}.unaligned': v for key, v in geo_report(X, items, k).items()})
     m.update({f'geo.{key}.oracle': v for key, v in geo_report(None, items, k).items()})
     return m
 
@@ -231,7 +239,8 @@ def stage_reward(run, d):
     "Fit the list-wise geographic reward model on the frozen base encoder."
     from lgsid_nb.reward import fit_reward
     from lgsid_nb.encoders import get_encoder
-    res = fit_reward(run_items(run), run.cfg.reward, encoder=get_encoder(run.cfg.encoder))
+    rcfg = dataclasses.replace(run.cfg.reward, encoder=run.cfg.encoder)  # the report names the encoder actually used
+    res = fit_reward(run_items(run), rcfg, encoder=get_encoder(run.cfg.encoder))
     res.save(d/'reward_model')
     r = res.report
     m = {'reward_model.ndcg@5': r['heldout_lists']['ndcg@5']}
@@ -417,10 +426,15 @@ def _data_hash(run):
     return stable_hash(pd.util.hash_pandas_object(items.astype(str), index=False).to_numpy(),
                        pd.util.hash_pandas_object(inter.astype(str), index=False).to_numpy())
 
+def _precision(run):
+    "The precision the run's encoder resolves to here: part of the embed stage's key."
+    from lgsid_nb.encoders import resolve_dtype
+    return resolve_dtype(run.cfg.encoder.dtype, run.cfg.encoder.device)[0]
+
 def default_stages():
     "The LGSID run: data -> embed -> reward -> align (G-DPO) -> tokenize -> evaluate -> figures."
     return [Stage('data', stage_data, section='data', extra_key=_data_hash),
-            Stage('embed', stage_embed, deps=('data',), section='encoder'),
+            Stage('embed', stage_embed, deps=('data',), section='encoder', extra_key=_precision),
             Stage('reward', stage_reward, deps=('data', 'embed'), section='reward'),
             Stage('align', stage_align, deps=('data', 'embed', 'reward'), section='gdpo'),
             Stage('tokenize', stage_tokenize, deps=('data', 'embed', 'align'), section='tokenize'),
@@ -440,7 +454,7 @@ def finalize(run):
     if 'tokenize' in run.stages:
         run_sids(run, 'lgsid').df.to_parquet(out/'sids.tmp.parquet', index=False); os.replace(out/'sids.tmp.parquet', out/'sids.parquet')
         _copy(run.dir('tokenize')/'sids', out/'sids')
-    save_json(to_dict(run.cfg), out/'config.json'); save_json(environment(), out/'environment.json')
+    save_json(to_dict(run.cfg), out/'config.json'); save_json(environment(run.cfg.encoder), out/'environment.json')
     figs, maps = {}, {}
     if 'figures' in run.stages:
         figs = load_figures(run)

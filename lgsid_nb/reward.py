@@ -258,7 +258,7 @@ class RewardConfig:
     lr: float = 2e-3  # Adam learning rate
     weight_decay: float = 1e-4  # AdamW weight decay
     seed: int = 0  # seed of the split, the lists and the initialisation
-    encoder: EncoderConfig = dataclasses.field(default_factory=lambda: EncoderConfig(dtype='bfloat16'))  # the frozen base encoder
+    encoder: EncoderConfig = dataclasses.field(default_factory=EncoderConfig)  # the frozen base encoder (precision 'auto')
     def __post_init__(self):
         if self.negatives not in NEGATIVES: raise ConfigError(f"RewardConfig.negatives must be one of {NEGATIVES}, got {self.negatives!r}")
         if self.loss not in LOSSES: raise ConfigError(f"RewardConfig.loss must be one of {LOSSES}, got {self.loss!r}")
