@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np, torch, torch.distributed as dist
 from .core import ConfigError, DataError, atomic_path, save_json, stable_hash
 from .encoders import EncoderConfig, Encoder, check_texts
+from .gdpo import gather_autograd  # lives in 04_gdpo (GDPOTrainer gathers with it, and gdpo must not import this module)
+_all_ = ['gather_autograd']
 
 # %% auto #0
 __all__ = ['CHECK_CASES', 'accelerator', 'shard_bounds', 'shard', 'unpad_gathered', 'gather_rows', 'embed_distributed',
-           'read_texts', 'embed_file', 'gather_autograd', 'shard_batch', 'reference_side', 'gdpo_step',
-           'tiny_gdpo_setup', 'lora_state', 'one_step', 'check', 'main']
+           'read_texts', 'embed_file', 'shard_batch', 'reference_side', 'gdpo_step', 'tiny_gdpo_setup', 'lora_state',
+           'one_step', 'check', 'main', 'gather_autograd']
 
 # %% ../nbs/09a_distributed.ipynb #7c4aab3b
 def accelerator(cpu:bool|None=None, # force the CPU (default: only when no GPU is visible)
@@ -144,37 +146,6 @@ def embed_file(texts_path, # see `read_texts`
         save_json(meta, out.with_suffix('.json'))
     acc.wait_for_everyone()
     return X
-
-# %% ../nbs/09a_distributed.ipynb #d811d661
-def gather_autograd(xs, # a tensor [n_r, ...] or a list of them (None entries pass through), n_r may differ by process
-                    acc=None, # the Accelerator (None or one process: `xs` unchanged)
-                   ):
-    "All processes' rows concatenated in rank order, differentiable (the backward sums each row's gradient over processes)."
-    one = torch.is_tensor(xs); xs = [xs] if one else list(xs)
-    if _world(acc)[1] == 1: return xs[0] if one else xs
-    ts = [x for x in xs if x is not None]; n = len(ts[0])
-    if any(len(x) != n for x in ts): raise ValueError(f"gather_autograd: tensors have different row counts {[len(x) for x in ts]}")
-    # one collective for everything: several same-shaped collectives could pair up in a different order on each process
-    flat = torch.cat([x.reshape(n, -1).to(ts[0].dtype) for x in ts], 1)
-    sizes = [int(s) for s in acc.gather(torch.tensor([n], device=flat.device)).cpu().tolist()]
-    g = _GatherRows.apply(flat, sizes); N = len(g)
-    parts = iter(torch.split(g, [int(np.prod(x.shape[1:], dtype=int)) for x in ts], 1))
-    out = [None if x is None else next(parts).reshape((N,) + tuple(x.shape[1:])).to(x.dtype) for x in xs]
-    return out[0] if one else out
-
-class _GatherRows(torch.autograd.Function):
-    "all_gather of uneven row blocks; backward: all_reduce(sum) of the gradient, then this process's rows."
-    @staticmethod
-    def forward(ctx, x, sizes):
-        m = max(sizes); xp = torch.cat([x, x.new_zeros((m - len(x),) + tuple(x.shape[1:]))]).contiguous()
-        parts = [torch.empty_like(xp) for _ in sizes]; dist.all_gather(parts, xp)
-        ctx.sizes, ctx.rank = sizes, dist.get_rank()
-        return torch.cat([p[:s] for p, s in zip(parts, sizes)])
-    @staticmethod
-    def backward(ctx, g):
-        g = g.contiguous().clone(); dist.all_reduce(g)  # every process's loss depends on every row
-        o = sum(ctx.sizes[:ctx.rank])
-        return g[o:o + ctx.sizes[ctx.rank]], None
 
 # %% ../nbs/09a_distributed.ipynb #258bd3c6
 def shard_batch(batch:dict, # the whole batch: lists / arrays / tensors of B rows

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, copy, dataclasses, logging, math, shutil, time, typing, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, torch.distributed as dist
 from transformers import TrainerCallback, GenerationConfig, PrinterCallback
 from trl import DPOTrainer, DPOConfig
 from trl.trainer.dpo_trainer import DataCollatorForPreference
@@ -18,9 +18,9 @@ from .encoders import EncoderConfig, Encoder, load_encoder, pool
 
 # %% auto #0
 __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'auto_covisit_min', 'make_pairs', 'sim_loss',
-           'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'GDPOTrainer', 'GeoEvalCallback',
-           'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'align_encoder', 'embed_aligned',
-           'geo_metrics']
+           'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'gather_autograd', 'GDPOTrainer',
+           'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'align_encoder',
+           'embed_aligned', 'geo_metrics']
 
 # %% ../nbs/04_gdpo.ipynb #35196eb2
 @dataclasses.dataclass
@@ -250,6 +250,49 @@ def embed(model, # the encoder (or its PeftModel)
     e = pool(model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask, enc_cfg.pooling).float()
     return F.normalize(e, dim=-1) if enc_cfg.normalize else e
 
+# %% ../nbs/04_gdpo.ipynb #f0a3b30a
+def gather_autograd(xs, # a tensor [n_r, ...] or a list of them (None entries pass through), n_r may differ by process
+                    acc=None, # the Accelerator of the launched processes (None: `xs` unchanged)
+                   ):
+    "All processes' rows concatenated in rank order, differentiable (the backward sums each row's gradient over processes)."
+    one = torch.is_tensor(xs)
+    xs = [xs] if one else list(xs)
+    world = dist.get_world_size() if acc is not None and dist.is_available() and dist.is_initialized() else 1
+    if world == 1: return xs[0] if one else xs
+    ts = [x for x in xs if x is not None]
+    n = len(ts[0])
+    if any(len(x) != n for x in ts): raise ValueError(f"gather_autograd: tensors have different row counts {[len(x) for x in ts]}")
+    # one collective for everything: several same-shaped collectives could pair up in a different order on each process
+    flat = torch.cat([x.reshape(n, -1).to(ts[0].dtype) for x in ts], 1)
+    ns = [torch.zeros(1, dtype=torch.long, device=flat.device) for _ in range(world)]
+    dist.all_gather(ns, torch.tensor([n], device=flat.device))
+    sizes = [int(s) for s in ns]
+    g = _GatherRows.apply(flat, sizes)
+    parts = iter(torch.split(g, [int(np.prod(x.shape[1:], dtype=int)) for x in ts], 1))
+    out = [None if x is None else next(parts).reshape((len(g),) + tuple(x.shape[1:])).to(x.dtype) for x in xs]
+    return out[0] if one else out
+
+class _GatherRows(torch.autograd.Function):
+    "all_gather of uneven row blocks; backward: all_reduce(sum) of the gradient, then this process's rows."
+    @staticmethod
+    def forward(ctx, x, sizes):
+        m = max(sizes)
+        xp = torch.cat([x, x.new_zeros((m - len(x),) + tuple(x.shape[1:]))]).contiguous()
+        parts = [torch.empty_like(xp) for _ in sizes]
+        dist.all_gather(parts, xp)
+        ctx.sizes, ctx.rank = sizes, dist.get_rank()
+        return torch.cat([p[:s] for p, s in zip(parts, sizes)])
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous().clone()
+        dist.all_reduce(g)  # every process's loss depends on every row
+        o = sum(ctx.sizes[:ctx.rank])
+        return g[o:o + ctx.sizes[ctx.rank]], None
+
+def _is_main():
+    "Whether this process writes the shared files: rank 0 of torch.distributed, or the only process."
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
 # %% ../nbs/04_gdpo.ipynb #98f5395d
 class GDPOTrainer(DPOTrainer):
     "trl's DPOTrainer with the G-DPO loss: rewards are a frozen reward model's scores of pooled embeddings."
@@ -308,10 +351,14 @@ class GDPOTrainer(DPOTrainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         emb = embed(model, inputs['input_ids'], inputs['attention_mask'], self.enc_cfg)
-        r = self.score_fn(emb); B = len(r)//2; g = self.gcfg
-        loss, met = gdpo_loss(r[:B], r[B:], inputs['ref_chosen_reward'], inputs['ref_rejected_reward'], emb[:B], inputs['ref_emb'],
-                              beta=g.beta, lambda_sim=g.lambda_sim, tau=g.tau, sim=g.sim_loss,
-                              weights=None if g.pair_weights == 'none' else inputs['weight'])
+        r = self.score_fn(emb)
+        B = len(r)//2
+        g = self.gcfg
+        w = None if g.pair_weights == 'none' else inputs['weight']
+        # several processes: the loss of the global batch, every process's pairs in rank order (one process: unchanged)
+        xs = gather_autograd([r[:B], r[B:], inputs['ref_chosen_reward'], inputs['ref_rejected_reward'], emb[:B], inputs['ref_emb'], w],
+                             self.accelerator)
+        loss, met = gdpo_loss(*xs[:6], beta=g.beta, lambda_sim=g.lambda_sim, tau=g.tau, sim=g.sim_loss, weights=xs[6])
         for k, v in met.items(): self._metrics['train' if model.training else 'eval'][k].append(v)
         return (loss, {'embeddings': emb}) if return_outputs else loss
 
@@ -373,6 +420,16 @@ def _enc_key(enc_cfg):
     "The encoder settings that change the vectors."
     return [enc_cfg.name, enc_cfg.pooling, enc_cfg.normalize, enc_cfg.max_length, enc_cfg.dtype]
 
+def _checkpoint_folder(ck:Path, # out_dir/checkpoints
+                       key:str, # this run's hash
+                       resume:bool, # keep the checkpoints of the same run
+                      ):
+    "Clear `ck` if it holds another run's checkpoints (or `resume` is off), then create it with run_key.json."
+    if ck.exists() and (not resume or not (ck/'run_key.json').exists() or load_json(ck/'run_key.json').get('key') != key):
+        shutil.rmtree(ck)  # checkpoints of another run (or no resume): start afresh
+    ck.mkdir(parents=True, exist_ok=True)
+    save_json({'key': key}, ck/'run_key.json')
+
 def _last_checkpoint(d):
     from transformers.trainer_utils import get_last_checkpoint
     return get_last_checkpoint(str(d)) if Path(d).is_dir() else None
@@ -391,11 +448,11 @@ def train_gdpo(model, tokenizer, # the encoder and its tokenizer (LoRA is added 
     "Train LoRA adapters with the G-DPO loss on trl's DPOTrainer; returns the trainer (its model is a PeftModel)."
     cfg, enc_cfg = cfg or GDPOConfig(), enc_cfg or EncoderConfig()
     seed_everything(cfg.seed)
-    args = dpo_args(cfg, out_dir, verbose); ck = Path(args.output_dir)
+    args = dpo_args(cfg, out_dir, verbose)
+    ck = Path(args.output_dir)
     key = stable_hash(to_dict(cfg), _enc_key(enc_cfg), *(list(pairs[c]) for c in ('prompt', 'chosen', 'rejected', 'weight')), type(model).__name__)
-    if ck.exists() and (not resume or not (ck/'run_key.json').exists() or load_json(ck/'run_key.json').get('key') != key):
-        shutil.rmtree(ck)  # checkpoints of another run (or no resume): start afresh
-    ck.mkdir(parents=True, exist_ok=True); save_json({'key': key}, ck/'run_key.json')
+    with args.main_process_first(local=False, desc='the checkpoint folder'):  # the other processes wait for it
+        if args.process_index == 0: _checkpoint_folder(ck, key, resume)
     cbs = list(callbacks)
     if val_items is not None and len(val_items) > 5: cbs.append(GeoEvalCallback(val_items, tokenizer, enc_cfg, cfg.eval_steps))
     with _quiet(verbose):
@@ -419,7 +476,8 @@ def save_aligned(model, tokenizer, # the merged encoder and its tokenizer
                  path, # a folder
                  meta:dict|None=None, # written as gdpo.json (config, timings, log)
                 ):
-    "Write the aligned encoder with `save_pretrained` (atomically); returns the folder."
+    "Write the aligned encoder with `save_pretrained` (atomically, on the main process only); returns the folder."
+    if not _is_main(): return Path(path)  # several processes: the main one writes; wait for it before reading
     with atomic_path(path) as tmp:
         model.save_pretrained(tmp); tokenizer.save_pretrained(tmp)
         save_json(meta or {}, Path(tmp)/'gdpo.json')
@@ -469,6 +527,7 @@ def align_encoder(items:pd.DataFrame, # ItemTable with content_text/location_tex
             'n_collab_pairs': int(sum(k == 'collab' for k in pairs['kind'])), 'train_seconds': round(tr.train_seconds, 2),
             'steps': tr.state.global_step, 'log_history': tr.state.log_history}
     save_aligned(merged, tok, final, meta)
+    tr.accelerator.wait_for_everyone()  # several processes: the main one has written the folder
     return merged, tok
 
 def embed_aligned(items:pd.DataFrame, # ItemTable
