@@ -309,7 +309,7 @@ def _parser():
     e.add_argument('--column', default=None, help='tables: a column holding the texts (instead of --part)')
     e.add_argument('--max-length', type=int, default=128)
     e.add_argument('--batch-size', type=int, default=64, help='texts per forward pass, per process')
-    e.add_argument('--dtype', default='float32', choices=['float32', 'bfloat16', 'float16'])
+    e.add_argument('--dtype', default='auto', choices=['auto', 'float32', 'bfloat16', 'float16'], help="'auto': bfloat16 where the hardware computes it natively")
     e.add_argument('--no-normalize', action='store_true', help='keep the pooled vectors unnormalised')
     e.add_argument('--no-cache', action='store_true', help='do not use the on-disk embedding cache')
     e.add_argument('--chunk-rows', type=int, default=65536, help='rows per process per gather call')

@@ -507,16 +507,16 @@ def align_encoder(items:pd.DataFrame, # ItemTable with content_text/location_tex
                   out_dir='runs/gdpo', # checkpoints and the aligned encoder
                   verbose:bool=False,
                  ):
-    "Align the encoder with G-DPO; returns the aligned `(model, tokenizer)` (also saved to out_dir/encoder)."
+    "Align the encoder with G-DPO; returns the aligned float32 `(model, tokenizer)` (also saved to out_dir/encoder)."
     enc_cfg, cfg = enc_cfg or EncoderConfig(), cfg or GDPOConfig()
     out = Path(out_dir); final = out/'encoder'
     if reward_model is None:  # the ablation switch `reward`: fit 03's reward model on this encoder's embeddings
         from lgsid_nb.reward import RewardConfig, fit_reward
         reward_model = fit_reward(items, RewardConfig(loss=cfg.reward, encoder=enc_cfg, seed=cfg.seed)).model
     key = stable_hash(to_dict(cfg), _enc_key(enc_cfg), _fingerprint(items, interactions, reward_model))
-    if (final/'gdpo.json').exists() and load_json(final/'gdpo.json').get('key') == key: return load_aligned(final, enc_cfg)
+    enc32 = dataclasses.replace(enc_cfg, dtype='float32')  # train, take the reference and return in float32
+    if (final/'gdpo.json').exists() and load_json(final/'gdpo.json').get('key') == key: return load_aligned(final, enc32)
     from lgsid_nb.encoders import get_encoder
-    enc32 = dataclasses.replace(enc_cfg, dtype='float32')  # train (and take the reference) in float32
     model, tok = load_encoder(enc32)
     pairs = make_pairs(items, interactions, cfg)
     val = items.sample(n=min(cfg.val_size, len(items)), random_state=cfg.seed) if cfg.val_size else None
