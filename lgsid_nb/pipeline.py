@@ -296,6 +296,8 @@ def stage_tokenize(run, d):
         names = [name, 'rq_vae_ngram'] if name == 'rq_vae' else [name]
         for nm in names:
             m[f'tokens.{nm}.collision_rate'] = r['collision_rate']
+            m[f'tokens.{nm}.collision_rate_avoidable'] = r['collision_rate_avoidable']
+            m[f'tokens.{nm}.collision_rate_unavoidable'] = r['collision_rate_unavoidable']
             m[f'tokens.{nm}.prefix_km_median'] = r['prefix_km_median_l1']
             m[f'tokens.{nm}.prefix_km_median_l12'] = r['prefix_km_median_l12']
             m[f'tokens.{nm}.perplexity_l1'] = r['perplexity'][0]
@@ -355,7 +357,7 @@ def _table(rows:list[dict], cols=None):
 def metric_tables(metrics:dict):
     "The flat metrics regrouped as report tables: geography, tokens, recommendation, time."
     geo = [{'embeddings': w, **{k: metrics.get(f'geo.{k}.{w}') for k in ('t@5', 'category_agreement@5', 'km@5')}} for w in ('unaligned', 'aligned', 'oracle')]
-    tok = [{'tokenizer': t, **{k: metrics.get(f'tokens.{t}.{k}') for k in ('collision_rate', 'prefix_km_median', 'prefix_km_median_l12', 'perplexity_l1')}}
+    tok = [{'tokenizer': t, **{k: metrics.get(f'tokens.{t}.{k}') for k in ('collision_rate', 'collision_rate_avoidable', 'collision_rate_unavoidable', 'prefix_km_median', 'prefix_km_median_l12', 'perplexity_l1')}}
            for t in TOKENIZER_NAMES if f'tokens.{t}.collision_rate' in metrics]
     rec = [{'tokenizer': t, 'din auc': metrics.get(f'rec.discriminative.din.{t}.auc'), 'dien auc': metrics.get(f'rec.discriminative.dien.{t}.auc'),
             **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'km_median')}} for t in TOKENIZER_NAMES]
