@@ -242,6 +242,8 @@ def _path_identity(path):
     return stable_hash(str(p.resolve()), [(f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in files])
 
 # %% ../nbs/02_encoders.ipynb #e2879eab
+_BATCHING = 'unpadded-equal-length'  # part of the cache key: vectors from padded batches (before) differ by ~1e-7
+
 class Encoder:
     "Embed texts with a transformers model: batched by token length, pooled, cached."
     def __init__(self, cfg:EncoderConfig|None=None, # settings (name is ignored when model is given)
@@ -269,7 +271,7 @@ class Encoder:
         "What the cache is keyed by: the model and every setting that changes the vectors."
         if self._identity is None: self._identity = 'weights:' + weights_hash(self.model)
         c = self.cfg
-        return stable_hash(self._identity, c.pooling, c.max_length, c.normalize, self.dtype)
+        return stable_hash(self._identity, c.pooling, c.max_length, c.normalize, self.dtype, _BATCHING)
     @property
     def cache(self):
         if self._cache is None: self._cache = EmbeddingCache(cache_dir('embeddings')/self.identity)

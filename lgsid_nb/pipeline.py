@@ -17,7 +17,7 @@ __all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'Stage', 
            'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #8f9ddf6b
-PIPELINE_VERSION = 1  # bump when a stage's outputs change meaning, to invalidate every cache
+PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
 
 @dataclasses.dataclass
 class Stage:
