@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 from sklearn.cluster import KMeans
 from tqdm.auto import tqdm
-from .core import *
+from .core import ConfigError, DataError, Problem, atomic_path, cache_dir, stable_hash
 from .tokenize import (Tokenizer, register, ResidualVQ, nearest_code, sq_distances, check_embeddings,
                                perplexity, collision_stats, token_report, toy_items, HGIT, load_tokenizer, check_items,
                                kmeans_centroids)

@@ -8,7 +8,7 @@ import re, typing
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy.special import logsumexp
-from .core import *
+from .core import ConfigError, DataError, Problem, atomic_path
 from .tokenize import collision_stats
 
 # %% auto #0

@@ -11,13 +11,14 @@ import torch.nn.functional as F
 from scipy import sparse
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from tqdm.auto import tqdm
-from .core import *
+from .core import (ConfigError, DataError, Problem, Problems, atomic_path, from_dict, load_json, pairwise_km,
+                           save_json, stable_hash, to_dict)
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'check_embeddings', 'check_items', 'nearest_code', 'sq_distances', 'row_groups', 'balance_last_level',
            'equipartition', 'balanced_kmeans', 'kmeans_centroids', 'register', 'Tokenizer', 'load_tokenizer',
-           'ResidualVQ', 'train_residual_vq', 'perplexity', 'HGITConfig', 'HGIT', 'toy_items', 'collision_stats',
-           'prefix_km', 'token_report']
+           'ResidualVQ', 'train_residual_vq', 'perplexity', 'local_km', 'HGITConfig', 'HGIT', 'toy_items',
+           'collision_stats', 'prefix_km', 'token_report']
 
 # %% ../nbs/05_tokenize.ipynb #695a3a24
 def check_embeddings(embeddings, # float array [n_items, d]
@@ -351,6 +352,15 @@ def perplexity(codes:np.ndarray, # [n] codes of one level
     p = c / c.sum()
     return float(np.exp(-(p*np.log(p)).sum()))
 
+# %% ../nbs/05_tokenize.ipynb #9e71b76c
+def local_km(lat:np.ndarray, # latitudes in degrees
+             lon:np.ndarray, # longitudes in degrees
+             lat0:float, # latitude of the origin
+             lon0:float, # longitude of the origin
+            ) -> np.ndarray:
+    "[n, 2] kilometres east and north of (lat0, lon0): equirectangular, 111.32 km per degree of longitude at the equator, 110.57 per degree of latitude."
+    return np.stack([(lon - lon0)*math.cos(math.radians(lat0))*111.32, (lat - lat0)*110.57], 1)
+
 # %% ../nbs/05_tokenize.ipynb #8895123e
 @dataclasses.dataclass
 class HGITConfig:
@@ -398,7 +408,7 @@ class HGIT(Tokenizer):
         "The weighted level-1 attribute vector [n, 2 + n_districts + n_categories + brand_buckets]."
         c, m = self.cfg, self.meta
         lat, lon = items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64')
-        xy = np.stack([(lon - m['lon0'])*math.cos(math.radians(m['lat0']))*111.32, (lat - m['lat0'])*110.57], 1) / m['xy_scale']
+        xy = local_km(lat, lon, m['lat0'], m['lon0']) / m['xy_scale']
         def onehot(vals, vocab):
             pos = {v: i for i, v in enumerate(vocab)}
             M = np.zeros((len(vals), len(vocab)), np.float32)
@@ -419,7 +429,7 @@ class HGIT(Tokenizer):
             if n < k: raise DataError([Problem('embeddings', None, None, n, f'items, fewer than the {k} codes of level {l+1}; use smaller codebooks')])
         lat, lon = items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64')
         lat0, lon0 = float(np.mean(lat)), float(np.mean(lon))
-        xy = np.stack([(lon - lon0)*math.cos(math.radians(lat0))*111.32, (lat - lat0)*110.57], 1)
+        xy = local_km(lat, lon, lat0, lon0)
         self.meta = dict(lat0=lat0, lon0=lon0, xy_scale=float(np.sqrt((xy**2).sum(1).mean()/2)) or 1.0,
                          districts=sorted(items['district'].astype(str).unique().tolist()),
                          categories=sorted(items[c.category_col].astype(str).unique().tolist()))
