@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['EARTH_RADIUS_KM', 'Problem', 'DataError', 'ConfigError', 'Problems', 'atomic_path', 'save_json', 'load_json',
-           'seed_everything', 'stable_hash', 'from_dict', 'to_dict', 'haversine_km', 'pairwise_km', 'repo_root',
-           'data_dir', 'cache_dir']
+__all__ = ['EARTH_RADIUS_KM', 'KM_PER_DEGREE', 'Problem', 'DataError', 'ConfigError', 'Problems', 'atomic_path', 'save_json',
+           'load_json', 'seed_everything', 'stable_hash', 'from_dict', 'to_dict', 'haversine_km', 'pairwise_km',
+           'repo_root', 'data_dir', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #126f9282
 @dataclasses.dataclass(frozen=True)
@@ -146,7 +146,8 @@ def to_dict(obj):
     return dataclasses.asdict(obj)
 
 # %% ../nbs/00_core.ipynb #2d786a07
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+KM_PER_DEGREE = 111.195  # km per degree of latitude (and of longitude at the equator) on that sphere, rounded
 
 def haversine_km(lat1, lon1, lat2, lon2):
     "Great-circle distance in km; broadcasts over numpy arrays."

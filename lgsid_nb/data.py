@@ -8,7 +8,7 @@ import dataclasses, functools, io, string, typing
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import EARTH_RADIUS_KM, DataError, Problems, atomic_path, haversine_km
+from .core import EARTH_RADIUS_KM, KM_PER_DEGREE, DataError, Problems, atomic_path, haversine_km
 
 # %% auto #0
 __all__ = ['ITEM_COLUMNS', 'ITEM_OPTIONAL', 'INTERACTION_COLUMNS', 'TEXT_MISSING', 'validate_items', 'validate_interactions',
@@ -312,8 +312,8 @@ def _kdtree(lat, lon):
     return KDTree(_unit(lat, lon))
 
 def _bbox(lat, lon, margin_km):
-    dlat = margin_km / 111.195
-    dlon = margin_km / (111.195 * np.cos(np.radians(min(max(abs(lat.min()), abs(lat.max())), 89.0))))  # widest at the highest latitude
+    dlat = margin_km / KM_PER_DEGREE
+    dlon = margin_km / (KM_PER_DEGREE * np.cos(np.radians(min(max(abs(lat.min()), abs(lat.max())), 89.0))))  # widest at the highest latitude
     return lat.min()-dlat, lat.max()+dlat, lon.min()-dlon, lon.max()+dlon
 
 def _nearest_cities(lat, lon, places, city_radius_km, city_min_population):

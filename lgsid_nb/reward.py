@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .core import (ConfigError, DataError, Problems, atomic_path, haversine_km, load_json, save_json,
+from .core import (EARTH_RADIUS_KM, ConfigError, DataError, Problems, atomic_path, haversine_km, load_json, save_json,
                            seed_everything, stable_hash, from_dict, to_dict)
 from .encoders import EncoderConfig, Encoder, get_encoder, item_texts
 
@@ -66,7 +66,7 @@ def density_radius(lat, lon, # candidate coordinates (degrees)
     from sklearn.neighbors import BallTree
     P = np.radians(np.c_[lat, lon]); m = min(m, len(P) - 1)
     d, _ = BallTree(P, metric='haversine').query(P, k=m+1)
-    return d[:, m] * 6371.0088
+    return d[:, m] * EARTH_RADIUS_KM
 
 def _stratified(cands, k, w, rng):
     "One weighted draw from each of k equal-count strata of `cands` (sorted by distance)."
