@@ -84,7 +84,7 @@ def pool(hidden, # token states [B, L, H]
          mode:str='mean'): # 'mean' | 'cls' | 'last'
     "Pool token states into one vector per row; padding-side aware."
     import torch
-    if mode not in POOLINGS: raise ValueError(f"pool: mode must be one of {POOLINGS}, got {mode!r}")
+    if mode not in POOLINGS: raise ConfigError(f"pool: mode must be one of {POOLINGS}, got {mode!r}")
     if hidden.ndim != 3 or attention_mask.shape != hidden.shape[:2]:
         raise ValueError(f"pool: expected hidden [B, L, H] and mask [B, L], got {tuple(hidden.shape)} and {tuple(attention_mask.shape)}")
     m = attention_mask.bool()
@@ -174,7 +174,7 @@ def tiny_model(kind:str='bert', # 'bert' (encoder) or 'llama' (decoder)
     elif kind == 'llama':
         m = LlamaModel(LlamaConfig(vocab_size=tok.vocab_size, hidden_size=hidden, num_hidden_layers=2, num_attention_heads=2,
                                    num_key_value_heads=2, intermediate_size=2*hidden, max_position_embeddings=256, pad_token_id=tok.pad_token_id))
-    else: raise ValueError(f"tiny_model: kind must be 'bert' or 'llama', got {kind!r}")
+    else: raise ConfigError(f"tiny_model: kind must be 'bert' or 'llama', got {kind!r}")
     return m.eval(), tok
 
 # %% ../nbs/02_encoders.ipynb #88506dea

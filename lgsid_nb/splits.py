@@ -6,7 +6,7 @@
 from __future__ import annotations
 import typing
 import numpy as np, pandas as pd
-from .core import DataError, Problems
+from .core import ConfigError, DataError, Problems
 from .data import validate_interactions
 
 # %% auto #0
@@ -39,7 +39,7 @@ def leave_one_out(interactions:pd.DataFrame, # the Interactions shape
                   where:str='interactions', # a name for error messages
                  ):
     "Split by time per user: last interaction -> test, second last -> valid, the rest -> train."
-    if short not in ('train', 'drop'): raise ValueError(f"short must be 'train' or 'drop', got {short!r}")
+    if short not in ('train', 'drop'): raise ConfigError(f"short must be 'train' or 'drop', got {short!r}")
     df, start, end = sort_interactions(interactions, where)
     role = _roles(start, end)
     if short == 'train': role = np.where(role < 0, 0, role)
@@ -58,11 +58,11 @@ def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
                 where:str='interactions', # a name for error messages
                )->pd.DataFrame:
     "Click-through samples: each target positive with `neg_ratio` seeded negatives, sharing a leak-free history."
-    if split not in ('all', 'train', 'valid', 'test'): raise ValueError(f"split must be 'all', 'train', 'valid' or 'test', got {split!r}")
-    if neg_sampling not in ('uniform', 'popularity'): raise ValueError(f"neg_sampling must be 'uniform' or 'popularity', got {neg_sampling!r}")
-    if not (isinstance(neg_ratio, (int, np.integer)) and neg_ratio >= 0): raise ValueError(f"neg_ratio must be an int >= 0, got {neg_ratio!r}")
-    if not (isinstance(max_hist, (int, np.integer)) and max_hist >= 1): raise ValueError(f"max_hist must be an int >= 1, got {max_hist!r}")
-    if not (0 <= min_hist <= max_hist): raise ValueError(f"min_hist must be in [0, max_hist={max_hist}], got {min_hist!r}")
+    if split not in ('all', 'train', 'valid', 'test'): raise ConfigError(f"split must be 'all', 'train', 'valid' or 'test', got {split!r}")
+    if neg_sampling not in ('uniform', 'popularity'): raise ConfigError(f"neg_sampling must be 'uniform' or 'popularity', got {neg_sampling!r}")
+    if not (isinstance(neg_ratio, (int, np.integer)) and neg_ratio >= 0): raise ConfigError(f"neg_ratio must be an int >= 0, got {neg_ratio!r}")
+    if not (isinstance(max_hist, (int, np.integer)) and max_hist >= 1): raise ConfigError(f"max_hist must be an int >= 1, got {max_hist!r}")
+    if not (0 <= min_hist <= max_hist): raise ConfigError(f"min_hist must be in [0, max_hist={max_hist}], got {min_hist!r}")
     if 'item_id' not in items.columns: Problems('items').add(None, 'item_id', None, 'missing column').raise_if_any()
     item_ids = items['item_id'].astype(str).to_numpy()
     index = pd.Index(item_ids)

@@ -8,7 +8,7 @@ import re
 import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from .core import DataError, Problem, haversine_km
+from .core import ConfigError, DataError, Problem, haversine_km
 
 # %% auto #0
 __all__ = ['QUANTILES', 'synthetic_inputs', 'as_codes', 'sid_strings', 'prefixes', 'prefix_palette', 'code_color', 'cluster_plot',
@@ -112,7 +112,7 @@ def _project(Z, method, seed, perplexity=30., n_neighbors=15):
     if method == 'pca':
         from sklearn.decomposition import PCA
         return PCA(2, random_state=seed).fit_transform(Z)
-    raise ValueError(f"method must be 'tsne', 'umap' or 'pca', got {method!r}")
+    raise ConfigError(f"method must be 'tsne', 'umap' or 'pca', got {method!r}")
 
 def cluster_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
                  sids:dict, # {tokenizer: codes [n, L] or SIDTable}
