@@ -47,11 +47,15 @@ class RQKMeans(Tokenizer):
         self.codebooks = []
         for l, k in enumerate(tqdm(c.sizes, disable=not verbose, desc='levels')):
             C = kmeans_centroids(R, k, c.niter, c.seed + l, c.backend)
-            z, _ = nearest_code(R, C); R -= C[z]; self.codebooks.append(C)
+            z, _ = nearest_code(R, C)
+            R -= C[z]
+            self.codebooks.append(C)
     def _encode(self, X, upto=None):
         R, codes = X.copy(), []
         for C in self.codebooks[:upto]:
-            z, _ = nearest_code(R, C); R -= C[z]; codes.append(z)
+            z, _ = nearest_code(R, C)
+            R -= C[z]
+            codes.append(z)
         return codes, R
     def _transform(self, X, items):
         out = np.empty((len(X), self.n_levels), np.int64)
@@ -95,8 +99,10 @@ class RQVAEModule(torch.nn.Module):
         self.vq = ResidualVQ(cfg.sizes, cfg.latent, beta=cfg.beta, tau=cfg.tau)
     def forward(self, x):
         "Dict of codes, reconstruction and loss terms for a batch `x`."
-        z = self.encoder(x); o = self.vq(z)
-        o['x_rec'] = self.decoder(o['x_st']); o['latent'] = z
+        z = self.encoder(x)
+        o = self.vq(z)
+        o['x_rec'] = self.decoder(o['x_st'])
+        o['latent'] = z
         o['recon'] = ((o['x_rec'] - x)**2).sum(-1).mean()
         return o
 
@@ -111,15 +117,19 @@ class RQVAE(Tokenizer):
         if self.cfg.reseed_every < 0: raise ConfigError(f'RQVAE: reseed_every must be >= 0, got {self.cfg.reseed_every}')
     def _build(self, d):
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.cfg.seed); self.model = RQVAEModule(d, self.cfg)
+            torch.manual_seed(self.cfg.seed)
+            self.model = RQVAEModule(d, self.cfg)
     def _std(self, X): return torch.from_numpy((X - self.mu) / self.scale)
     def _fit(self, X, items, verbose):
         c, n = self.cfg, len(X)
         if n < max(c.sizes): raise DataError([Problem('embeddings', None, None, n, f'items, fewer than the {max(c.sizes)} codes of the largest level; use smaller codebooks')])
         rng = np.random.default_rng(c.seed)
         if n > c.max_train: X = X[np.sort(rng.choice(n, c.max_train, replace=False))]
-        self.mu = X.mean(0, keepdims=True).astype(np.float32); self.scale = np.float32(X.std() or 1.0)
-        self._build(X.shape[1]); xs = self._std(X); m = self.model
+        self.mu = X.mean(0, keepdims=True).astype(np.float32)
+        self.scale = np.float32(X.std() or 1.0)
+        self._build(X.shape[1])
+        xs = self._std(X)
+        m = self.model
         if c.kmeans_init:
             with torch.no_grad(): m.vq.init_kmeans(m.encoder(xs), seed=c.seed, backend=c.kmeans_backend)
         opt = torch.optim.Adam(m.parameters(), lr=c.lr)
@@ -130,7 +140,9 @@ class RQVAE(Tokenizer):
             for b in torch.randperm(len(xs), generator=g).split(c.batch_size):
                 o = m(xs[b])
                 loss = o['recon'] + L*(o['codebook'] + o['commit']) + c.gamma*o['neg_entropy']
-                opt.zero_grad(); loss.backward(); opt.step()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
                 for k, v in (('loss', loss), ('recon', o['recon']), ('vq', L*(o['codebook'] + o['commit']))): tot[k] = tot.get(k, 0) + v.item()*len(b)
                 step += 1
                 for l, u in enumerate(used): u[o['codes'][:, l]] = True
@@ -144,7 +156,9 @@ class RQVAE(Tokenizer):
     def _latent_codes(self, X):
         zs, codes = [], []
         for s in range(0, len(X), 65536):
-            o = self.model(self._std(X[s:s+65536])); codes.append(o['codes'].numpy()); zs.append(o['latent'].numpy())
+            o = self.model(self._std(X[s:s+65536]))
+            codes.append(o['codes'].numpy())
+            zs.append(o['latent'].numpy())
         return np.concatenate(codes), np.concatenate(zs)
     def _transform(self, X, items): return self._latent_codes(X)[0]
     @torch.no_grad()
@@ -160,8 +174,10 @@ class RQVAE(Tokenizer):
         return sq_distances(r, cbs[-1])
     def _state(self): return {'mu': self.mu, 'scale': np.asarray(self.scale), **{k: v.numpy() for k, v in self.model.state_dict().items()}}
     def _set_state(self, a, meta):
-        self.mu, self.scale = a['mu'], np.float32(a['scale']); self._build(self.mu.shape[1])
-        self.model.load_state_dict({k: torch.from_numpy(a[k]) for k in self.model.state_dict()}); self.model.eval()
+        self.mu, self.scale = a['mu'], np.float32(a['scale'])
+        self._build(self.mu.shape[1])
+        self.model.load_state_dict({k: torch.from_numpy(a[k]) for k in self.model.state_dict()})
+        self.model.eval()
 
 # %% ../nbs/05b_baselines.ipynb #d3cc8721
 def rqvae_ngram_features(codes:np.ndarray, # [n, L] codes (e.g. from RQVAE)
@@ -175,8 +191,12 @@ def rqvae_ngram_features(codes:np.ndarray, # [n, L] codes (e.g. from RQVAE)
     out, prefix, offset = np.empty_like(codes), np.zeros(len(codes), np.int64), 0
     for l, k in enumerate(sizes):
         prefix = prefix * k + codes[:, l]
-        if buckets is None: out[:, l] = offset + prefix; offset += int(np.prod(sizes[:l+1], dtype=np.int64))
-        else: out[:, l] = offset + (prefix * 2654435761 + l) % buckets; offset += buckets
+        if buckets is None:
+            out[:, l] = offset + prefix
+            offset += int(np.prod(sizes[:l+1], dtype=np.int64))
+        else:
+            out[:, l] = offset + (prefix * 2654435761 + l) % buckets
+            offset += buckets
     return out, offset
 
 # %% ../nbs/05b_baselines.ipynb #61a42f5e
@@ -198,8 +218,10 @@ class IDTokenizer(Tokenizer):
         "Remember the item ids (in row order)."
         self._check(embeddings, items, True)
         if not items['item_id'].is_unique: raise DataError([Problem('items', None, 'item_id', items['item_id'][items['item_id'].duplicated()].iloc[0], 'duplicate item_id')])
-        self.ids = np.asarray(items['item_id'].astype(str).to_numpy(), dtype=str); self._pos = {v: i for i, v in enumerate(self.ids)}
-        self.fitted = True; return self
+        self.ids = np.asarray(items['item_id'].astype(str).to_numpy(), dtype=str)
+        self._pos = {v: i for i, v in enumerate(self.ids)}
+        self.fitted = True
+        return self
     def _transform(self, X, items):
         ids = items['item_id'].astype(str).tolist()
         codes = np.array([self._pos.get(v, len(self.ids)) for v in ids], np.int64)
@@ -208,7 +230,8 @@ class IDTokenizer(Tokenizer):
         return codes[:, None]
     def transform(self, embeddings, items=None):
         "Codes [n, 1]: the fit-order index of each item id (n_items for unseen ids)."
-        self._need_fit(); return self._transform(self._check(embeddings, items, False), items)
+        self._need_fit()
+        return self._transform(self._check(embeddings, items, False), items)
     def last_level_distances(self, embeddings, items=None):
         "None: raw IDs have no codebook and never collide (the collision policies then need no distances)."
         return None
@@ -216,7 +239,9 @@ class IDTokenizer(Tokenizer):
         "The item ids: the only input a raw-ID tokenizer sees."
         return items['item_id'].astype(str).to_numpy().astype(str)
     def _state(self): return {'ids': self.ids}
-    def _set_state(self, a, meta): self.ids = a['ids']; self._pos = {v: i for i, v in enumerate(self.ids.tolist())}
+    def _set_state(self, a, meta):
+        self.ids = a['ids']
+        self._pos = {v: i for i, v in enumerate(self.ids.tolist())}
 
 # %% ../nbs/05b_baselines.ipynb #17f5e5ea
 def compare_tokenizers(tokenizers:dict, # name -> unfitted Tokenizer
@@ -228,9 +253,12 @@ def compare_tokenizers(tokenizers:dict, # name -> unfitted Tokenizer
     rows, fitted = [], {}
     for name, tok in tqdm(tokenizers.items(), disable=not verbose):
         X = embeddings[name] if isinstance(embeddings, dict) else embeddings
-        t0 = time.perf_counter(); codes = tok.fit_transform(X, items); sec = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        codes = tok.fit_transform(X, items)
+        sec = time.perf_counter() - t0
         X = np.zeros((len(items), 1), np.float32) if X is None else X
-        rows.append({**token_report(codes, X, items, tok, name=name), 'fit_s': round(sec, 2)}); fitted[name] = tok
+        rows.append({**token_report(codes, X, items, tok, name=name), 'fit_s': round(sec, 2)})
+        fitted[name] = tok
     return pd.DataFrame(rows).set_index('name'), fitted
 
 # %% ../nbs/05b_baselines.ipynb #c87bfd16

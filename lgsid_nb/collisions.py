@@ -29,9 +29,11 @@ def dedup_digit(codes:np.ndarray, # [n, L] codes
     inv, _ = _groups(codes)
     key = np.arange(len(codes)) if order is None else np.asarray(order)
     idx = np.lexsort((np.arange(len(codes)), key, inv))
-    g = inv[idx]; start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    g = inv[idx]
+    start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
     rank = np.arange(len(codes)) - np.repeat(start, np.diff(np.r_[start, len(codes)]))
-    out = np.empty(len(codes), np.int64); out[idx] = rank
+    out = np.empty(len(codes), np.int64)
+    out[idx] = rank
     return np.concatenate([codes, out[:, None]], 1)
 
 # %% ../nbs/05a_collisions.ipynb #7ca5d7e6
@@ -51,7 +53,8 @@ def _movers(codes, dists):
     own = dists[np.arange(len(codes)), codes[:, -1]]
     idx = np.lexsort((np.arange(len(codes)), own, inv))
     first = np.r_[True, inv[idx][1:] != inv[idx][:-1]]
-    movers = np.zeros(len(codes), bool); movers[idx[~first]] = True
+    movers = np.zeros(len(codes), bool)
+    movers[idx[~first]] = True
     return movers
 
 def _used(codes, skip):
@@ -70,7 +73,9 @@ def nearest_free(codes:np.ndarray, # [n, L] codes
     for i in m[np.argsort(dists[m, codes[m, -1]], kind='stable')]:
         taken = used.setdefault(tuple(codes[i, :-1]), set())
         for k in np.argsort(dists[i], kind='stable'):
-            if int(k) not in taken: codes[i, -1] = k; break
+            if int(k) not in taken:
+                codes[i, -1] = k
+                break
         taken.add(int(codes[i, -1]))
     return codes
 
@@ -123,7 +128,9 @@ def resolve_collisions(codes:np.ndarray, # [n, L] codes before the policy
     if policy not in POLICIES: raise ConfigError(f'collision policy must be one of {POLICIES}, got {policy!r}')
     before = collision_stats(codes)
     info = dict(policy=policy, collision_rate_before=before['collision_rate'], max_collision_group_before=before['max_collision_group'])
-    if policy == 'dedup': out = dedup_digit(codes, None if dists is None else np.asarray(dists)[np.arange(len(codes)), codes[:, -1]]); moved = 0
+    if policy == 'dedup':
+        out = dedup_digit(codes, None if dists is None else np.asarray(dists)[np.arange(len(codes)), codes[:, -1]])
+        moved = 0
     elif before['collision_rate'] == 0: out, moved = codes.copy(), 0   # nothing to re-assign: no distances needed (e.g. raw IDs)
     else:
         if dists is None: raise ConfigError(f"collision policy {policy!r} needs dists = tokenizer.last_level_distances(embeddings, items)")

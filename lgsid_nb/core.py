@@ -58,13 +58,17 @@ class Problems:
 def atomic_path(path, # the final file or folder
                ):
     "Yield a temporary sibling of `path`; rename it onto `path` only if the block succeeds."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix='.tmp', dir=path.parent)) / path.name
     try:
         yield tmp
         if not tmp.exists(): raise FileNotFoundError(f"nothing was written to {tmp}")
         if path.is_dir() and not path.is_symlink():
-            old = path.with_name(f".{path.name}.old{os.getpid()}"); path.rename(old); tmp.rename(path); shutil.rmtree(old)
+            old = path.with_name(f".{path.name}.old{os.getpid()}")
+            path.rename(old)
+            tmp.rename(path)
+            shutil.rmtree(old)
         else: os.replace(tmp, path)
     finally: shutil.rmtree(tmp.parent, ignore_errors=True)
 
@@ -89,10 +93,12 @@ def _json_default(o):
 def seed_everything(seed:int # the run's seed
                    ):
     "Seed python, numpy and torch (and make torch deterministic where it can be)."
-    random.seed(seed); np.random.seed(seed % 2**32)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
     try:
         import torch
-        torch.manual_seed(seed); torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(seed)
+        torch.use_deterministic_algorithms(True, warn_only=True)
     except ImportError: pass
     return seed
 
@@ -100,7 +106,9 @@ def stable_hash(*objs, n:int=16):
     "A hex digest of `objs` (JSON-able values, bytes, numpy arrays, paths) that is stable across runs."
     h = hashlib.sha256()
     for o in objs:
-        if isinstance(o, np.ndarray): h.update(str((o.dtype, o.shape)).encode()); h.update(np.ascontiguousarray(o).tobytes())
+        if isinstance(o, np.ndarray):
+            h.update(str((o.dtype, o.shape)).encode())
+            h.update(np.ascontiguousarray(o).tobytes())
         elif isinstance(o, bytes): h.update(o)
         else: h.update(json.dumps(o, sort_keys=True, default=_json_default).encode())
         h.update(b'\x00')
@@ -135,7 +143,9 @@ def from_dict(cls, # a dataclass type
     kw = {}
     for k, v in d.items():
         tp = hints[k]
-        if dataclasses.is_dataclass(tp): kw[k] = from_dict(tp, v, f"{where}.{k}"); continue
+        if dataclasses.is_dataclass(tp):
+            kw[k] = from_dict(tp, v, f"{where}.{k}")
+            continue
         if typing.get_origin(tp) is tuple and isinstance(v, list): v = tuple(v)
         if not _type_ok(v, tp): raise ConfigError(f"{where}: key {k!r} must be {getattr(tp, '__name__', tp)}, got {type(v).__name__} {v!r}")
         kw[k] = float(v) if tp is float else v

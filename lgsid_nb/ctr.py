@@ -210,7 +210,8 @@ class CTRData:
         for col, x, lo in (('hist', self.hist, 0), ('target', self.target, 1)):
             bad = ((x < lo) | (x > n_items)).nonzero()
             if len(bad): ps.add(int(bad[0, 0]) + 1, col, int(x[tuple(bad[0])]), f'item index outside {lo}..{n_items}')
-        ps.raise_if_any(); return self
+        ps.raise_if_any()
+        return self
 
 @torch.no_grad()
 def predict_ctr(model:nn.Module, # a DIN or DIEN
@@ -254,7 +255,9 @@ def train_ctr(feats:np.ndarray, # per-item categorical ids [n_items, F]
         for b in torch.randperm(len(train), generator=g).split(cfg.batch_size):
             logit, aux = model(train.hist[b], train.target[b])
             loss = F.binary_cross_entropy_with_logits(logit, train.label[b]) + cfg.aux_weight * aux
-            opt.zero_grad(); loss.backward(); opt.step()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
             losses.append(loss.item())
         val_auc.append(auc(val.label.numpy(), predict_ctr(model, val)))
         if val_auc[-1] > best: best, best_state, wait = val_auc[-1], copy.deepcopy(model.state_dict()), 0
@@ -340,7 +343,8 @@ def evaluate_ctr(codes_or_ids, # SID codes [n_items, L] (ItemTable order), or No
     for s in seeds:
         fit = train_ctr(feats, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
         aucs.append(auc(data['test'].label.numpy(), predict_ctr(fit.model, data['test'])))
-        vals.append(fit.val_auc[fit.best_epoch]); epochs.append(len(fit.val_auc))
+        vals.append(fit.val_auc[fit.best_epoch])
+        epochs.append(len(fit.val_auc))
     return {'auc': float(np.mean(aucs)), 'auc_std': float(np.std(aucs, ddof=1)) if len(aucs) > 1 else 0.0,
             'aucs': [float(a) for a in aucs], 'val_auc': float(np.mean(vals)), 'epochs': epochs, 'n_features': feats.shape[1],
             'n_train': len(data['train']), 'n_test': len(data['test']), 'seconds': time.time() - t0}

@@ -64,7 +64,9 @@ def validate_items(df:pd.DataFrame, # an item table, e.g. read from a file
     "Check an ItemTable and return it normalised (str ids and texts, float64 lat/lon); raise `DataError` listing every problem."
     ps = Problems(file)
     if not isinstance(df, pd.DataFrame): ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
-    if len(df) == 0: ps.add(None, None, None, 'no items: the table or file is empty'); ps.raise_if_any()
+    if len(df) == 0:
+        ps.add(None, None, None, 'no items: the table or file is empty')
+        ps.raise_if_any()
     for c in ITEM_COLUMNS:
         if c not in df.columns: ps.add(None, c, None, 'missing column')
     rows = np.arange(len(df)) + first_row
@@ -97,7 +99,9 @@ def validate_interactions(df:pd.DataFrame, # user/item/timestamp rows
     "Check Interactions and return them normalised (str ids, UTC timestamps, sorted by user and time)."
     ps = Problems(file)
     if not isinstance(df, pd.DataFrame): ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
-    if len(df) == 0: ps.add(None, None, None, 'no interactions: the table or file is empty'); ps.raise_if_any()
+    if len(df) == 0:
+        ps.add(None, None, None, 'no interactions: the table or file is empty')
+        ps.raise_if_any()
     for c in INTERACTION_COLUMNS:
         if c not in df.columns: ps.add(None, c, None, 'missing column')
     rows = np.arange(len(df)) + first_row
@@ -124,7 +128,8 @@ def read_text(path, # a text file
               what:str='data', # what the file holds, for 'not found' messages
              )->str:
     "Read a whole text file; a file that is missing, empty or not in `encoding` raises `DataError` naming the line."
-    path = Path(path); ps = Problems(path)
+    path = Path(path)
+    ps = Problems(path)
     if not path.exists(): ps.add(None, None, None, f'{what} file not found').raise_if_any()
     raw = path.read_bytes()
     if not raw.strip(): ps.add(None, None, None, 'empty file').raise_if_any()
@@ -132,7 +137,8 @@ def read_text(path, # a text file
         ps.add(raw[:raw.index(b'\x00')].count(b'\n') + 1, None, raw[:8], f'NUL bytes: a UTF-16 or binary file, expected {encoding} text').raise_if_any()
     try: return raw.decode(encoding)
     except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b'\n') + 1; col = e.start - (raw.rfind(b'\n', 0, e.start) + 1) + 1
+        line = raw[:e.start].count(b'\n') + 1
+        col = e.start - (raw.rfind(b'\n', 0, e.start) + 1) + 1
         ps.add(line, None, raw[e.start:e.end], f'not {encoding} text at character {col} ({e.reason})').raise_if_any()
 
 def _fmt(path):
@@ -152,7 +158,9 @@ def check_csv_shape(path, # a CSV file with a header line
     try:
         for rec in reader:
             start, prev = prev + 1, reader.line_num
-            if n is None: n = len(rec); continue
+            if n is None:
+                n = len(rec)
+                continue
             if not rec: continue  # a blank line
             if len(rec) != n:
                 what = 'truncated or short row' if len(rec) < n else 'too many fields'
@@ -163,7 +171,9 @@ def check_csv_shape(path, # a CSV file with a header line
 
 def _read_table(path, what):
     "Read a parquet or CSV file as a DataFrame (CSV as strings); return (frame, first_row)."
-    path = Path(path); fmt = _fmt(path); ps = Problems(path)
+    path = Path(path)
+    fmt = _fmt(path)
+    ps = Problems(path)
     if not path.is_file(): ps.add(None, None, None, f'{what} file not found').raise_if_any()
     if path.stat().st_size == 0: ps.add(None, None, None, 'empty file').raise_if_any()
     if fmt == 'csv': check_csv_shape(path)

@@ -59,14 +59,18 @@ def gather_rows(local, # this process's rows, a numpy array [n_r, ...] in block 
                ):
     "All processes' blocks of rows concatenated in rank order (the original order for `shard` blocks)."
     rank, world = _world(acc)
-    local = np.asarray(local); b = shard_bounds(n, world); sizes = np.diff(b)
+    local = np.asarray(local)
+    b = shard_bounds(n, world)
+    sizes = np.diff(b)
     if len(local) != sizes[rank]: raise ValueError(f"gather_rows: process {rank} has {len(local)} rows, its block of {n} has {sizes[rank]}")
     if world == 1: return local
     keep = to == 'all' or acc.is_main_process
     out = np.empty((n,) + local.shape[1:], dtype=local.dtype) if keep else None
     for c in range(0, int(sizes.max()), chunk_rows):
         k = min(chunk_rows, int(sizes.max()) - c)
-        part = np.zeros((k,) + local.shape[1:], dtype=local.dtype); mine = local[c:c+k]; part[:len(mine)] = mine
+        part = np.zeros((k,) + local.shape[1:], dtype=local.dtype)
+        mine = local[c:c+k]
+        part[:len(mine)] = mine
         g = acc.gather(torch.from_numpy(part).to(acc.device)).cpu().numpy()  # [W * k, ...]
         if keep:
             real = np.clip(sizes - c, 0, k)
@@ -128,7 +132,9 @@ def embed_file(texts_path, # see `read_texts`
     "Embed a texts file across the launched processes; the main process writes `out` (.npy or .npz) and a .json."
     out = Path(out)
     if out.suffix not in ('.npy', '.npz'): raise ConfigError(f"--out {out}: expected a .npy or .npz file")
-    acc = acc or accelerator(); cfg = cfg or EncoderConfig(); t0 = time.time()
+    acc = acc or accelerator()
+    cfg = cfg or EncoderConfig()
+    t0 = time.time()
     texts, ids = read_texts(texts_path, part, column)
     X = embed_distributed(texts, cfg, acc, to='main', chunk_rows=chunk_rows)
     if acc.is_main_process:
@@ -167,15 +173,21 @@ def reference_side(model, # the PeftModel (unwrapped), adapters disabled here
                    batch_size:int=64):
     "`{ref_chosen, ref_rejected, ref_emb}` of all pairs under the base encoder, computed in shards and gathered."
     from lgsid_nb.gdpo import embed
-    rank, world = _world(acc); dev = next(model.parameters()).device
+    rank, world = _world(acc)
+    dev = next(model.parameters()).device
     c, r = shard(list(chosen), rank, world), shard(list(rejected), rank, world)
     rc, rr, em = [], [], []
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     with torch.no_grad(), model.disable_adapter():
         for s in range(0, len(c), batch_size):
             t = tokenizer(c[s:s+batch_size] + r[s:s+batch_size], padding=True, truncation=True, max_length=enc_cfg.max_length, return_tensors='pt').to(dev)
-            e = embed(model, t['input_ids'], t['attention_mask'], enc_cfg); sc = reward_model(e); b = len(sc) // 2
-            rc.append(sc[:b].cpu()); rr.append(sc[b:].cpu()); em.append(e[:b].cpu())
+            e = embed(model, t['input_ids'], t['attention_mask'], enc_cfg)
+            sc = reward_model(e)
+            b = len(sc) // 2
+            rc.append(sc[:b].cpu())
+            rr.append(sc[b:].cpu())
+            em.append(e[:b].cpu())
     model.train(was)
     cat = lambda v, shape: (torch.cat(v) if v else torch.zeros(shape)).numpy()
     d = int(model.config.hidden_size)
@@ -202,7 +214,8 @@ def gdpo_step(model, # the LoRA encoder, `acc.prepare`d (DDP-wrapped) with `opti
                   max_length=enc_cfg.max_length, return_tensors='pt').to(dev)
     model.train()
     e = embed(model, t['input_ids'], t['attention_mask'], enc_cfg)
-    r = reward_model(e); b = len(r) // 2
+    r = reward_model(e)
+    b = len(r) // 2
     ch, rj, pe = r[:b], r[b:], e[:b]
     rc, rr, re = (_tensor(batch[k], dev) for k in ('ref_chosen', 'ref_rejected', 'ref_emb'))
     w = _tensor(batch.get('weight'), dev) if gcfg.pair_weights != 'none' else None
@@ -211,7 +224,8 @@ def gdpo_step(model, # the LoRA encoder, `acc.prepare`d (DDP-wrapped) with `opti
                         sim=gcfg.sim_loss, weights=w)
     if acc is not None: acc.backward(loss)
     else: loss.backward()
-    optimizer.step(); optimizer.zero_grad()
+    optimizer.step()
+    optimizer.zero_grad()
     if mode == 'local' and world > 1:  # report the mean over processes, as trl does
         v = acc.reduce(torch.tensor([loss.item()] + list(met.values()), device=dev), 'mean').cpu().tolist()
         return v[0], dict(zip(met, v[1:]))
@@ -230,16 +244,20 @@ def tiny_gdpo_setup(n_pairs:int=6, # pairs in the batch
     from lgsid_nb.reward import RewardModel
     base, tok = tiny_model('bert', hidden, seed)
     gcfg = GDPOConfig(beta=5.0, lambda_sim=0.5, tau=0.1, sim_loss=sim, pair_weights=pair_weights, lora_dropout=0.0, seed=seed)
-    lc = lora_config(base, gcfg); lc.init_lora_weights = False  # A and B random (peft's default B = 0 would stop A's gradient)
-    torch.manual_seed(seed + 1); model = get_peft_model(base, lc)
+    lc = lora_config(base, gcfg)
+    lc.init_lora_weights = False  # A and B random (peft's default B = 0 would stop A's gradient)
+    torch.manual_seed(seed + 1)
+    model = get_peft_model(base, lc)
     for n, m in model.named_modules():  # as GDPOTrainer does: no dropout in the base encoder (LoRA's is 0 here)
         if isinstance(m, torch.nn.Dropout) and 'lora_dropout' not in n: m.p = 0.0
-    torch.manual_seed(seed + 2); R = RewardModel(hidden, 16, dropout=0.0).eval().requires_grad_(False)
+    torch.manual_seed(seed + 2)
+    R = RewardModel(hidden, 16, dropout=0.0).eval().requires_grad_(False)
     rng = np.random.default_rng(seed)
     names, cats = ['Regatta', 'Savoy', 'Ateneum', 'Sandro', 'Kaisla', 'Lonna', 'Kuu', 'Vltava'], ['cafe', 'restaurant', 'museum', 'pub']
     dists = ['Töölö', 'Kallio', 'Kamppi', 'Punavuori', 'Kruununhaka']
     content = [f"{names[i % 8]} {i}; {cats[i % 4]}" for i in range(n_pairs)]
-    d = rng.integers(0, len(dists), n_pairs); far = (d + rng.integers(1, len(dists), n_pairs)) % len(dists)
+    d = rng.integers(0, len(dists), n_pairs)
+    far = (d + rng.integers(1, len(dists), n_pairs)) % len(dists)
     loc = lambda k, i: f"Katu {3 + 7*i}, {dists[k]}, Helsinki"
     batch = dict(chosen=prompt_text(content, [loc(k, i) for i, k in enumerate(d)]),
                  rejected=prompt_text(content, [loc(k, i + 1) for i, k in enumerate(far)]),
@@ -259,7 +277,8 @@ def one_step(mode:str='global', sim:str='infonce', pair_weights:str='none', n_pa
     batch.update(reference_side(model, R, tok, ecfg, batch['chosen'], batch['rejected'], acc))
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
     if acc is not None and acc.num_processes > 1:
-        model, opt = acc.prepare(model, opt); batch = shard_batch(batch, acc)
+        model, opt = acc.prepare(model, opt)
+        batch = shard_batch(batch, acc)
         R = R.to(acc.device)
     loss, met = gdpo_step(model, R, opt, batch, tok, ecfg, gcfg, acc, mode)
     return loss, met, lora_state(model)
@@ -271,9 +290,11 @@ def check(cases=CHECK_CASES, # 'mode:sim:pair_weights:n_pairs' strings
           acc=None, # the Accelerator (None: `accelerator()`)
           tol:float=1e-5):
     "Run each case on the launched processes and, on the main process, in one process; report the differences."
-    acc = acc or accelerator(); res = []
+    acc = acc or accelerator()
+    res = []
     for case in cases:
-        mode, sim, pw, n = case.split(':'); n = int(n)
+        mode, sim, pw, n = case.split(':')
+        n = int(n)
         single = one_step(mode, sim, pw, n, acc=None) if acc.is_main_process else None
         loss, met, lora = one_step(mode, sim, pw, n, acc=acc)
         r = dict(case=case, processes=acc.num_processes, loss=loss, metrics=met, lora=lora)
@@ -327,7 +348,8 @@ def main(argv=None): # arguments (default: sys.argv[1:])
         if a.cmd == 'embed':
             cfg = EncoderConfig(name=a.model, pooling=a.pooling, normalize=not a.no_normalize, max_length=a.max_length,
                                 batch_size=a.batch_size, dtype=a.dtype, cache=not a.no_cache, verbose=a.verbose)
-            t0 = time.time(); X = embed_file(a.texts, a.out, cfg, a.part, a.column, acc, a.chunk_rows)
+            t0 = time.time()
+            X = embed_file(a.texts, a.out, cfg, a.part, a.column, acc, a.chunk_rows)
             if acc.is_main_process:
                 print(f"embedded {X.shape[0]} texts (d={X.shape[1]}) on {acc.num_processes} process(es) in {time.time()-t0:.1f}s -> {a.out}")
         else:
@@ -335,7 +357,8 @@ def main(argv=None): # arguments (default: sys.argv[1:])
             if acc.is_main_process and any(r['equal'] != r['expect_equal'] for r in res): return 1
         return 0
     except (ConfigError, DataError) as err:
-        print(f"error: {err}", file=sys.stderr); return 2
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 # %% ../nbs/09a_distributed.ipynb #5ca3256b
 #| eval: false

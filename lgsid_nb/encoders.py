@@ -124,9 +124,12 @@ def smollm2_checkpoint(verbose:bool=False): # print what is done
     tok = AutoTokenizer.from_pretrained(src, gguf_file=SMOLLM2_GGUF)
     cfg = q.config
     if hasattr(cfg, 'quantization_config'): del cfg.quantization_config
-    m = type(q)(cfg); m.load_state_dict(q.state_dict()); m.eval()
+    m = type(q)(cfg)
+    m.load_state_dict(q.state_dict())
+    m.eval()
     with atomic_path(out) as tmp:
-        m.save_pretrained(tmp); tok.save_pretrained(tmp)
+        m.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
     if verbose: print(f"converted {src/SMOLLM2_GGUF} -> {out} in {time.time()-t0:.1f}s")
     return out
 
@@ -194,7 +197,8 @@ class EmbeddingCache:
     def _read(f):
         with np.load(f) as z: return z['keys'], z['emb']
     def _add(self, keys, emb):
-        base = sum(len(v) for v in self._vecs); self._vecs.append(emb)
+        base = sum(len(v) for v in self._vecs)
+        self._vecs.append(emb)
         for i, k in enumerate(keys.tolist()): self._index[k] = base + i
         self._all = None
     def get(self, keys): # text keys from `text_keys`
@@ -208,7 +212,8 @@ class EmbeddingCache:
     def put(self, keys, emb):
         "Store vectors `emb` [n, d] for `keys`."
         if len(keys) == 0: return
-        self._load(); self.folder.mkdir(parents=True, exist_ok=True)
+        self._load()
+        self.folder.mkdir(parents=True, exist_ok=True)
         f = self.folder/f"shard-{time.time_ns()}-{os.getpid()}-{stable_hash(keys.tobytes(), n=8)}.npz"
         with atomic_path(f) as tmp:
             with open(tmp, 'wb') as fh: np.savez(fh, keys=keys, emb=emb.astype('float32'))
@@ -232,7 +237,8 @@ def weights_hash(model):
     "A stable hash of a model's weights (identity of an in-memory model)."
     h = hashlib.sha256()
     for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode()); h.update(v.detach().float().cpu().numpy().tobytes())
+        h.update(k.encode())
+        h.update(v.detach().float().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
 def _path_identity(path):

@@ -54,8 +54,10 @@ class SIDTrie(LogitsProcessor):
         node, n_nodes = np.zeros(n, 'int64'), 1
         for l, K in enumerate(vocab.sizes):
             uniq, nxt = np.unique(node * K + codes[:, l], return_inverse=True)
-            tab = np.full((n_nodes, K), -1, 'int64'); tab[uniq // K, uniq % K] = np.arange(len(uniq))
-            self.child.append(torch.from_numpy(tab)); node, n_nodes = nxt.reshape(-1), len(uniq)
+            tab = np.full((n_nodes, K), -1, 'int64')
+            tab[uniq // K, uniq % K] = np.arange(len(uniq))
+            self.child.append(torch.from_numpy(tab))
+            node, n_nodes = nxt.reshape(-1), len(uniq)
         if n_nodes < n:
             first = {}
             ps = Problems('codes')
@@ -63,7 +65,8 @@ class SIDTrie(LogitsProcessor):
                 if k in first: ps.add(i + 1, 'sid', codes[i].tolist(), f'same SID as row {first[k] + 1}: apply a collision policy (dedup level) first')
                 else: first[k] = i
             ps.raise_if_any()
-        self.leaf = torch.empty(n, dtype=torch.long); self.leaf[torch.from_numpy(node)] = torch.arange(n)
+        self.leaf = torch.empty(n, dtype=torch.long)
+        self.leaf[torch.from_numpy(node)] = torch.arange(n)
     def walk(self, seqs): # generated tokens [B, d] (no decoder start)
         "Trie node of each row after its tokens (-1 where the row left the trie)."
         node = torch.zeros(len(seqs), dtype=torch.long)
@@ -76,7 +79,9 @@ class SIDTrie(LogitsProcessor):
     def __call__(self, input_ids, scores):
         d = input_ids.shape[1] - 1  # tokens written after the decoder start
         out = torch.full_like(scores, -float('inf'))
-        if d >= self.vocab.n_levels: out[:, EOS] = 0; return out
+        if d >= self.vocab.n_levels:
+            out[:, EOS] = 0
+            return out
         node = self.walk(input_ids[:, 1:])
         allowed = (self.child[d][node.clamp(min=0)] >= 0) & (node >= 0)[:, None]
         lo, K = self.vocab.offsets[d], self.vocab.sizes[d]
@@ -107,7 +112,8 @@ class SeqData:
 def _window(seq, ends, H):
     out = np.full((len(ends), H), -1, 'int64')
     for r, e in enumerate(ends):
-        h = seq[max(0, e - H):e]; out[r, :len(h)] = h
+        h = seq[max(0, e - H):e]
+        out[r, :len(h)] = h
     return out
 
 def gen_data(interactions:pd.DataFrame, # user_id, item_id, timestamp
@@ -131,7 +137,10 @@ def gen_data(interactions:pd.DataFrame, # user_id, item_id, timestamp
         for k in ('train', 'valid', 'test'):
             ends = np.flatnonzero(part == k)
             ends = ends[ends >= 1]
-            if len(ends): out[k][0].append(_window(seq, ends, max_hist)); out[k][1].append(seq[ends]); out[k][2].extend([u] * len(ends))
+            if len(ends):
+                out[k][0].append(_window(seq, ends, max_hist))
+                out[k][1].append(seq[ends])
+                out[k][2].extend([u] * len(ends))
     res = {}
     for k, (h, t, us) in out.items():
         if not t: raise DataError([Problem('interactions', None, 'user_id', None, f'no {k} examples: users need >= 3 check-ins')])
@@ -185,7 +194,9 @@ def model_inputs(model:T5ForConditionalGeneration, vocab:SIDVocab,
                  hist:np.ndarray, # history item rows [N, H] (-1 = padding, left-aligned)
                  mode:str='items'): # 'items' or 'tokens' (see `GenConfig.encoder_input`)
     "Encoder inputs for `model(...)` / `generate(...)`, trimmed to the longest history."
-    if mode == 'tokens': ids, mask = encode_history(vocab, hist); key = 'input_ids'
+    if mode == 'tokens':
+        ids, mask = encode_history(vocab, hist)
+        key = 'input_ids'
     else:
         hist = np.take_along_axis(hist, np.argsort(hist < 0, axis=1, kind='stable'), 1)  # padding to the end
         ids = torch.from_numpy(np.where(hist[..., None] >= 0, vocab.tokens[np.maximum(hist, 0)], PAD))
@@ -208,7 +219,8 @@ class GenFit:
 
 @torch.no_grad()
 def _loss(model, vocab, data, mode, bs=1024):
-    model.eval(); tot = 0.0
+    model.eval()
+    tot = 0.0
     for i in range(0, len(data), bs):
         x = model_inputs(model, vocab, data.hist[i:i+bs], mode)
         tot += model(**x, labels=torch.from_numpy(vocab.tokens[data.target[i:i+bs]])).loss.item() * len(x['attention_mask'])
@@ -230,7 +242,10 @@ def train_tiger(vocab:SIDVocab, # the tokenizer's SID vocabulary
         model.train()
         for b in torch.randperm(len(train), generator=g).split(cfg.batch_size):
             loss = model(**model_inputs(model, vocab, train.hist[b.numpy()], cfg.encoder_input), labels=labels[b]).loss
-            opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
         val_loss.append(_loss(model, vocab, val, cfg.encoder_input))
         if val_loss[-1] < best: best, best_state, wait = val_loss[-1], copy.deepcopy(model.state_dict()), 0
         else:
@@ -324,7 +339,8 @@ def covisitation(train:SeqData, # training examples (history -> target)
     rows, cols = [], []
     for m in range(1, window + 1):
         ok = L >= m
-        rows.append(train.hist[ok, L[ok] - m]); cols.append(train.target[ok])
+        rows.append(train.hist[ok, L[ok] - m])
+        cols.append(train.target[ok])
     r, c = np.concatenate(rows), np.concatenate(cols)
     return sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_items, n_items))
 
@@ -386,7 +402,8 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
     for s in seeds:
         fit = train_tiger(vocab, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
         recs = recommend(fit, data['test'].hist, cfg.beam, trie=trie)
-        reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km)); fits.append(fit)
+        reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km))
+        fits.append(fit)
     out = {k: float(np.mean([r[k] for r in reps])) for k in reps[0]}
     for k in cfg.ks:
         for m in ('hit', 'ndcg'):

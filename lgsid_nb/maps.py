@@ -107,7 +107,10 @@ class _Title(MacroElement):
             d.innerHTML = {{ this.text|tojson }}; return d; };
           c.addTo({{ this._parent.get_name() }}); })();
         {% endmacro %}""")
-    def __init__(self, text): super().__init__(); self._name = 'Title'; self.text = text
+    def __init__(self, text):
+        super().__init__()
+        self._name = 'Title'
+        self.text = text
 
 def _background(m, items, online):
     outl = district_outlines(items)
@@ -117,7 +120,8 @@ def _background(m, items, online):
                    tooltip=folium.GeoJsonTooltip(['district', 'n_items'], aliases=['district', 'items'])).add_to(m)
 
 def _fill_map(m, items, C, drill, online, title):
-    sid = sid_strings(C); l1 = C[:, 0]
+    sid = sid_strings(C)
+    l1 = C[:, 0]
     _background(m, items, online)
     fg = folium.FeatureGroup(name='level 1: all prefixes', overlay=False, show=True).add_to(m)
     _point_layer(items, range(len(items)), [code_color(c) for c in l1], sid, 'items').add_to(fg)
@@ -176,7 +180,9 @@ def compare_maps(items:pd.DataFrame, # ItemTable
 # %% ../nbs/08a_maps.ipynb #97dcd9df
 def case_study_map(items:pd.DataFrame, X_before, X_after, item, k:int=5, online:bool=False):
     "A folium map of an item and its k nearest embedding neighbours before and after alignment."
-    i = _item_index(items, item); t = neighbours_table(items, X_before, X_after, i, k); it = items.iloc[i]
+    i = _item_index(items, item)
+    t = neighbours_table(items, X_before, X_after, i, k)
+    it = items.iloc[i]
     m = folium.Map(location=[it.lat, it.lon], tiles='cartodbpositron' if online else None, zoom_start=15)
     m.get_root().height = '480px'
     _background(m, items, online)

@@ -28,7 +28,8 @@ def knn_indices(X, # embeddings [n, d] (need not be normalised)
                 exclude_self:bool=True, # drop the item itself
                 block:int=4096): # rows per matrix-product block
     "Indices [n, k] of each row's k most cosine-similar rows."
-    U = _unit(X); n = len(U)
+    U = _unit(X)
+    n = len(U)
     if k >= n + (0 if exclude_self else 1): raise ValueError(f"k={k} needs more than {k} items, got {n}")
     out = np.empty((n, k), dtype='int64')
     for s in range(0, n, block):

@@ -110,7 +110,9 @@ def osm_decisions(pois, # POIs as returned by `osm_pois`
     "One row per POI: whether it is kept and why not, its category, and whether it is an area (no node coordinates)."
     rows = []
     for _, r in pois.iterrows():
-        t = _tags(r); name = str(t.get('name', '')).strip(); c = classify(t)
+        t = _tags(r)
+        name = str(t.get('name', '')).strip()
+        c = classify(t)
         why = 'unnamed' if not name else 'not local-life' if c is None else 'not a single place' if not _single_place(r, t) else 'kept'
         rows.append({'osm_type': r['osm_type'], 'id': int(r['id']), 'name': name, 'area': bool(np.isnan(r['lat']) or np.isnan(r['lon'])),
                      'decision': why, 'category': c[0] if c else '', 'category_l1': c[1] if c else '', 'osm_tag': c[2] if c else ''})

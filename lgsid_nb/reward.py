@@ -44,9 +44,11 @@ class MismatchLists:
 
 def rank_labels(km): # [n, K+1] distances, true location in column 0
     "Labels `K - rank + 1` from distances (0-based stable rank; the true location first)."
-    km = np.asarray(km, dtype='float64'); K = km.shape[1] - 1
+    km = np.asarray(km, dtype='float64')
+    K = km.shape[1] - 1
     order = np.argsort(km, axis=1, kind='stable')
-    rank = np.empty_like(order); np.put_along_axis(rank, order, np.arange(K+1)[None].repeat(len(km), 0), axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(K+1)[None].repeat(len(km), 0), axis=1)
     return (K - rank + 1).astype('int64')
 
 # %% ../nbs/03_reward.ipynb #4ec03cda
@@ -64,7 +66,8 @@ def density_radius(lat, lon, # candidate coordinates (degrees)
                    m:int): # which neighbour defines the radius
     "Distance in km from each point to its m-th nearest other point (BallTree, haversine)."
     from sklearn.neighbors import BallTree
-    P = np.radians(np.c_[lat, lon]); m = min(m, len(P) - 1)
+    P = np.radians(np.c_[lat, lon])
+    m = min(m, len(P) - 1)
     d, _ = BallTree(P, metric='haversine').query(P, k=m+1)
     return d[:, m] * EARTH_RADIUS_KM
 
@@ -102,7 +105,8 @@ def mismatch_lists(items, # ItemTable (lat, lon)
     ex = {}
     if exclude is not None:
         for a_, l_ in np.asarray(exclude, dtype='int64').reshape(-1, 2): ex.setdefault(int(a_), set()).add(int(l_))
-    loc = np.empty((len(anchors), K+1), 'int64'); km = np.empty((len(anchors), K+1), 'float64')
+    loc = np.empty((len(anchors), K+1), 'int64')
+    km = np.empty((len(anchors), K+1), 'float64')
     ps = Problems(getattr(items, 'attrs', {}).get('file', 'items'))
     for s in range(0, len(anchors), block):
         A = anchors[s:s+block]
@@ -113,17 +117,23 @@ def mismatch_lists(items, # ItemTable (lat, lon)
             pool_ = np.flatnonzero(ok)
             if len(pool_) < K:
                 ps.add(int(a)+1, 'item_id', items['item_id'].iloc[a] if 'item_id' in items else None,
-                       f"only {len(pool_)} candidate locations at least {min_km} km away, K={K} needed"); continue
+                       f"only {len(pool_)} candidate locations at least {min_km} km away, K={K} needed")
+                continue
             if negatives == 'random': pick = rng.choice(pool_, K, replace=False)
             else:
                 srt = pool_[np.argsort(D[r, pool_], kind='stable')]
                 R = D[r, srt[min(m, len(srt)) - 1]]
                 near, far = srt[D[r, srt] <= R], srt[D[r, srt] > R]
-                kh = min(int(round(hard_frac * K)), len(near)); kf = K - kh
-                if kf > len(far): kf = len(far); kh = K - kf
+                kh = min(int(round(hard_frac * K)), len(near))
+                kf = K - kh
+                if kf > len(far):
+                    kf = len(far)
+                    kh = K - kf
                 pick = np.r_[_stratified(near, kh, w_all, rng), _stratified(far, kf, w_all, rng)]
-            loc[s+r, 0] = a; loc[s+r, 1:] = cand[pick]
-            km[s+r, 0] = 0.0; km[s+r, 1:] = D[r, pick]
+            loc[s+r, 0] = a
+            loc[s+r, 1:] = cand[pick]
+            km[s+r, 0] = 0.0
+            km[s+r, 1:] = D[r, pick]
     ps.raise_if_any()
     return MismatchLists(anchors.copy(), loc, km, rank_labels(km))
 
@@ -154,7 +164,8 @@ class RewardModel(nn.Module):
         if d < 1 or hidden < 1: raise ConfigError(f"RewardModel: d and hidden must be positive, got d={d}, hidden={hidden}")
         self.d, self.hidden, self.dropout = int(d), int(hidden), float(dropout)
         self.net = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
-        self.register_buffer('mu', torch.zeros(d)); self.register_buffer('sd', torch.ones(d))
+        self.register_buffer('mu', torch.zeros(d))
+        self.register_buffer('sd', torch.ones(d))
     def logits(self, x): # embeddings [..., d]
         "Pre-sigmoid scores [...]."
         if x.shape[-1] != self.d: raise ValueError(f"RewardModel expects embeddings of size {self.d}, got {tuple(x.shape)}")
@@ -163,8 +174,10 @@ class RewardModel(nn.Module):
     @torch.no_grad()
     def score(self, X, batch:int=65536): # numpy embeddings [..., d]
         "Scores in (0, 1) for a numpy array of embeddings (eval mode)."
-        was = self.training; self.eval()
-        X = np.asarray(X, dtype='float32'); flat = X.reshape(-1, X.shape[-1])
+        was = self.training
+        self.eval()
+        X = np.asarray(X, dtype='float32')
+        flat = X.reshape(-1, X.shape[-1])
         out = np.concatenate([self(torch.from_numpy(flat[s:s+batch])).numpy() for s in range(0, len(flat), batch)]) if len(flat) else np.zeros(0, 'float32')
         self.train(was)
         return out.reshape(X.shape[:-1])
@@ -182,7 +195,8 @@ class RewardModel(nn.Module):
         if not (p/'config.json').exists() or not (p/'state.pt').exists(): raise ConfigError(f"{p} is not a saved RewardModel (config.json, state.pt)")
         c = load_json(p/'config.json')
         m = cls(c['d'], c['hidden'], c.get('dropout', 0.0))
-        m.load_state_dict(torch.load(p/'state.pt', weights_only=True)); return m.eval()
+        m.load_state_dict(torch.load(p/'state.pt', weights_only=True))
+        return m.eval()
 
 # %% ../nbs/03_reward.ipynb #fa54fdbc
 LOSSES = ('listwise', 'pointwise')
@@ -210,7 +224,8 @@ def ranking_metrics(scores, # [n, K+1]
     S = np.asarray(scores, dtype='float64')
     if S.shape != lists.loc.shape: raise ValueError(f"scores shape {S.shape} does not match the lists {lists.loc.shape}")
     if not np.isfinite(S).all(): raise DataError([Problems('scores').add(int(np.argwhere(~np.isfinite(S))[0, 0])+1, None, None, "NaN/inf score").items[0]])
-    g = lists.label.astype('float64'); disc = 1 / np.log2(np.arange(2, k+2))
+    g = lists.label.astype('float64')
+    disc = 1 / np.log2(np.arange(2, k+2))
     top = np.argsort(-S, axis=1, kind='stable')[:, :k]
     dcg = (np.take_along_axis(g, top, 1) * disc).sum(1)
     idcg = (-np.sort(-g, 1)[:, :k] * disc).sum(1)
@@ -273,26 +288,35 @@ def fit_head(X, # training embeddings [n, K+1, d]
              verbose:bool=False): # progress bar
     "Train a `RewardModel` on embedded lists."
     cfg = cfg or RewardConfig()
-    X = np.asarray(X, dtype='float32'); labels = np.asarray(labels)
+    X = np.asarray(X, dtype='float32')
+    labels = np.asarray(labels)
     if X.ndim != 3 or labels.shape != X.shape[:2]: raise ValueError(f"fit_head: expected X [n, K+1, d] and labels [n, K+1], got {X.shape} and {labels.shape}")
     if len(X) == 0: raise DataError([Problems('fit_head').add(None, None, None, "no training lists").items[0]])
     bad = np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(1))
     if len(bad): raise DataError([Problems('embeddings').add(int(i)+1, None, None, "NaN/inf in the embeddings of this list").items[0] for i in bad[:20]])
-    g = torch.Generator().manual_seed(cfg.seed); torch.manual_seed(cfg.seed)
+    g = torch.Generator().manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
     model = RewardModel(X.shape[-1], cfg.hidden, cfg.dropout)
     flat = X.reshape(-1, X.shape[-1])
-    model.mu.copy_(torch.from_numpy(flat.mean(0))); model.sd.copy_(torch.from_numpy(flat.std(0) + 1e-6))
+    model.mu.copy_(torch.from_numpy(flat.mean(0)))
+    model.sd.copy_(torch.from_numpy(flat.std(0) + 1e-6))
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(labels.astype('float32'))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * -(-len(X) // cfg.batch_lists)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.1)
-    model.train(); model.history = []
+    model.train()
+    model.history = []
     for ep in tqdm(range(cfg.epochs), disable=not verbose, desc='reward', unit='epoch'):
-        perm = torch.randperm(len(X), generator=g); tot = 0.0
+        perm = torch.randperm(len(X), generator=g)
+        tot = 0.0
         for s in range(0, len(X), cfg.batch_lists):
             b = perm[s:s+cfg.batch_lists]
             loss = reward_loss(model.logits(Xt[b]), Yt[b], cfg.loss, cfg.label_temp, cfg.center)
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step(); tot += float(loss.detach()) * len(b)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss.detach()) * len(b)
         model.history.append(tot / len(X))
     return model.eval()
 
@@ -306,17 +330,21 @@ class RewardResult:
     heldout_rows: np.ndarray  # ItemTable rows held out entirely
     def save(self, path): # a folder
         "The model plus `report.json`."
-        self.model.save(path); save_json(self.report, Path(path)/'report.json'); return Path(path)
+        self.model.save(path)
+        save_json(self.report, Path(path)/'report.json')
+        return Path(path)
 
 def fit_reward(items, # ItemTable (texts are added if missing)
                cfg:RewardConfig|None=None, # settings
                encoder:Encoder|None=None, # a ready frozen encoder (default: cfg.encoder)
                verbose:bool=False): # progress bars
     "Build mismatched lists, embed them with the frozen encoder, fit the reward model and evaluate it."
-    cfg = cfg or RewardConfig(); t0 = time.perf_counter()
+    cfg = cfg or RewardConfig()
+    t0 = time.perf_counter()
     n = len(items)
     rng = np.random.default_rng(cfg.seed)
-    perm = rng.permutation(n); n_ho = int(round(cfg.holdout_items * n))
+    perm = rng.permutation(n)
+    n_ho = int(round(cfg.holdout_items * n))
     ho, tr = np.sort(perm[:n_ho]), np.sort(perm[n_ho:])
     if len(tr) <= cfg.K: raise DataError([Problems('items').add(None, None, n, f"{len(tr)} training items cannot fill lists of K={cfg.K} mismatched locations").items[0]])
     kw = dict(K=cfg.K, negatives=cfg.negatives, m=cfg.m, hard_frac=cfg.hard_frac, alpha=cfg.alpha, min_km=cfg.min_km)

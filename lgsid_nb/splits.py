@@ -89,14 +89,16 @@ def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
     upair, first = np.unique(pair, return_index=True)
     first_t = t[first]
     # distinct items seen up to and including the target's timestamp block
-    is_first = np.zeros(n, 'int64'); is_first[first] = 1
+    is_first = np.zeros(n, 'int64')
+    is_first[first] = 1
     cum = np.cumsum(is_first)
     seen = cum[blk_last] - np.r_[0, cum][start]
     short = np.flatnonzero(m - seen[tgt] < neg_ratio)
     if len(short):
         ps = Problems(where)
         for k in short[:50]:
-            r = tgt[k]; ps.add(None, 'user_id', df['user_id'].iat[r], f"only {m - seen[r]} unvisited items left at {ts.iat[r]}, need neg_ratio={neg_ratio}")
+            r = tgt[k]
+            ps.add(None, 'user_id', df['user_id'].iat[r], f"only {m - seen[r]} unvisited items left at {ts.iat[r]}, need neg_ratio={neg_ratio}")
         ps.raise_if_any()
     rng = np.random.default_rng(seed)
     if neg_sampling == 'uniform': draw = lambda k: rng.integers(0, m, size=k)

@@ -71,8 +71,11 @@ def nearest_code(X:np.ndarray, # [n, d] vectors
     idx, dist = np.empty(len(X), np.int64), np.empty(len(X), np.float32)
     for s in range(0, len(X), chunk):
         x = X[s:s+chunk]
-        D = x @ C.T; D *= -2; D += cc
-        i = D.argmin(1); idx[s:s+chunk] = i
+        D = x @ C.T
+        D *= -2
+        D += cc
+        i = D.argmin(1)
+        idx[s:s+chunk] = i
         dist[s:s+chunk] = np.maximum(D[np.arange(len(x)), i] + (x*x).sum(1), 0)
     return idx, dist
 
@@ -151,7 +154,8 @@ def kmeans_centroids(R:np.ndarray, # [n, d] float32 rows
     if backend == 'faiss':
         import faiss
         km = faiss.Kmeans(R.shape[1], k, niter=niter, nredo=n_init, seed=seed, max_points_per_centroid=max(256, -(-len(R)//k)), min_points_per_centroid=1, verbose=False)
-        km.train(R); return np.asarray(km.centroids, np.float32)
+        km.train(R)
+        return np.asarray(km.centroids, np.float32)
     if backend == 'sklearn': return KMeans(k, n_init=n_init, max_iter=niter, random_state=seed).fit(R).cluster_centers_.astype(np.float32)
     if backend == 'balanced': return balanced_kmeans(R, k, niter, seed)
     raise ConfigError(f"k-means backend must be 'faiss', 'sklearn' or 'balanced', got {backend!r}")
@@ -240,7 +244,9 @@ class Tokenizer:
         if 'balance_last' in {f.name for f in dataclasses.fields(k.Config)}: cfg.setdefault('balance_last', False)   # saved before balancing existed
         obj = k(from_dict(k.Config, cfg, f"{path/'config.json'} [config]"))
         with np.load(path/'weights.npz', allow_pickle=False) as z: arrays = {n: z[n] for n in z.files}
-        obj.d = j['d']; obj._set_state(arrays, j.get('meta', {})); obj.fitted = True
+        obj.d = j['d']
+        obj._set_state(arrays, j.get('meta', {}))
+        obj.fitted = True
         return obj
 
 def load_tokenizer(path):
@@ -270,7 +276,8 @@ class ResidualVQ(torch.nn.Module):
         if len(r) > max_points: r = r[np.random.default_rng(seed).choice(len(r), max_points, replace=False)]
         for l, C in enumerate(self.codebooks):
             cen = kmeans_centroids(r, len(C), niter=niter, seed=seed+l, backend=backend)
-            C.copy_(torch.from_numpy(cen)); r = r - cen[nearest_code(r, cen)[0]]
+            C.copy_(torch.from_numpy(cen))
+            r = r - cen[nearest_code(r, cen)[0]]
         return self
 
     @torch.no_grad()
@@ -286,12 +293,17 @@ class ResidualVQ(torch.nn.Module):
         cb = commit = negent = x.new_zeros(())
         for C in self.codebooks:
             d = (r*r).sum(1, keepdim=True) - 2*r@C.T + (C*C).sum(1)[None]
-            dmin, z = d.min(1); e = C[z]
-            cb = cb + F.mse_loss(e, r.detach()); commit = commit + F.mse_loss(r, e.detach())
+            dmin, z = d.min(1)
+            e = C[z]
+            cb = cb + F.mse_loss(e, r.detach())
+            commit = commit + F.mse_loss(r, e.detach())
             q = torch.softmax(-d / (self.tau * d.detach().mean().clamp_min(1e-12)), dim=1).mean(0)
             negent = negent + (q * torch.log(q + 1e-12)).sum()
-            res.append(r.detach()); errs.append(dmin.detach())
-            x_hat = x_hat + e; r = r - e.detach(); codes.append(z)
+            res.append(r.detach())
+            errs.append(dmin.detach())
+            x_hat = x_hat + e
+            r = r - e.detach()
+            codes.append(z)
         return dict(codes=torch.stack(codes, 1), x_hat=x_hat, x_st=x + (x_hat - x).detach(),
                     codebook=cb, commit=self.beta*commit, neg_entropy=negent, residuals=res, errors=errs)
 
@@ -333,7 +345,9 @@ def train_residual_vq(vq:ResidualVQ, # the quantizer (codebooks already initiali
         o = vq(xb)
         rec = F.mse_loss(o['x_hat'], xb)
         loss = rec + o['codebook'] + o['commit'] + gamma*o['neg_entropy']
-        opt.zero_grad(); loss.backward(); opt.step()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
         for l, u in enumerate(used): u[o['codes'][:, l]] = True
         if reseed_every and (step + 1) % reseed_every == 0:
             for l, u in enumerate(used):
@@ -412,7 +426,8 @@ class HGIT(Tokenizer):
         def onehot(vals, vocab):
             pos = {v: i for i, v in enumerate(vocab)}
             M = np.zeros((len(vals), len(vocab)), np.float32)
-            j = np.array([pos.get(v, -1) for v in vals]); ok = j >= 0
+            j = np.array([pos.get(v, -1) for v in vals])
+            ok = j >= 0
             M[np.flatnonzero(ok), j[ok]] = 1
             return M
         dist = onehot(items['district'].astype(str).tolist(), m['districts'])
@@ -460,7 +475,9 @@ class HGIT(Tokenizer):
         z1, _ = nearest_code(self.fused(items), self.primary_fused)
         codes, R = [z1], X - self.primary[z1]
         for C in self.residual[:upto]:
-            z, _ = nearest_code(R, C); codes.append(z); R = R - C[z]
+            z, _ = nearest_code(R, C)
+            codes.append(z)
+            R = R - C[z]
         return np.stack(codes, 1), R
     def _transform(self, X, items):
         out = np.empty((len(X), self.n_levels), np.int64)
@@ -492,8 +509,10 @@ def toy_items(n:int=300, # items
              ) -> tuple[pd.DataFrame, np.ndarray]:
     "A small synthetic ItemTable and matching float32 embeddings (category signal + noise) for tests."
     rng = np.random.default_rng(seed)
-    dist = rng.integers(n_districts, size=n); cat = rng.integers(n_categories, size=n)
-    lat = 60.15 + 0.02*dist + rng.normal(0, 0.004, n); lon = 24.90 + 0.03*dist + rng.normal(0, 0.006, n)
+    dist = rng.integers(n_districts, size=n)
+    cat = rng.integers(n_categories, size=n)
+    lat = 60.15 + 0.02*dist + rng.normal(0, 0.004, n)
+    lon = 24.90 + 0.03*dist + rng.normal(0, 0.006, n)
     brands = np.where(rng.random(n) < 0.2, np.array(['Alepa', 'K-Market', 'Fazer'])[rng.integers(3, size=n)], '')
     items = pd.DataFrame(dict(item_id=[f'toy{i:05d}' for i in range(n)], name=[f'Place {i}' for i in range(n)],
         category=[f'cat{c}' for c in cat], category_l1=[f'top{c}' for c in cat], brand=brands, lat=lat, lon=lon,
@@ -527,13 +546,16 @@ def prefix_km(codes:np.ndarray, # [n, L] codes
               seed:int=0) -> np.ndarray:
     "Median pairwise km among the items of each prefix of length `depth` (prefixes with >= 2 items)."
     codes, lat, lon = np.asarray(codes)[:, :depth], np.asarray(lat, 'float64'), np.asarray(lon, 'float64')
-    _, inv = np.unique(codes, axis=0, return_inverse=True); inv = inv.ravel()
-    order = np.argsort(inv, kind='stable'); bounds = np.flatnonzero(np.diff(inv[order])) + 1
+    _, inv = np.unique(codes, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(inv, kind='stable')
+    bounds = np.flatnonzero(np.diff(inv[order])) + 1
     rng, out = np.random.default_rng(seed), []
     for g in np.split(order, bounds):
         if len(g) < 2: continue
         if len(g) > max_items: g = rng.choice(g, max_items, replace=False)
-        D = pairwise_km(lat[g], lon[g]); out.append(np.median(D[np.triu_indices(len(g), 1)]))
+        D = pairwise_km(lat[g], lon[g])
+        out.append(np.median(D[np.triu_indices(len(g), 1)]))
     return np.array(out)
 
 # %% ../nbs/05_tokenize.ipynb #a980f1f8
@@ -545,7 +567,8 @@ def token_report(codes:np.ndarray, # [n, L] codes before any collision policy
                  max_items:int=300, # items sampled per prefix for the km spread
                  seed:int=0) -> dict:
     "Collision, usage, reconstruction and geographic-spread figures of one tokenization."
-    codes = np.asarray(codes); X = check_embeddings(embeddings, items)
+    codes = np.asarray(codes)
+    X = check_embeddings(embeddings, items)
     if codes.ndim != 2 or len(codes) != len(X): raise DataError([Problem('codes', None, None, codes.shape, f'expected [{len(X)}, n_levels]')])
     inputs = tokenizer.input_key(X, items) if tokenizer is not None else X
     r = dict(name=name, n_items=len(codes), n_levels=codes.shape[1], **collision_stats(codes, inputs))
@@ -558,5 +581,6 @@ def token_report(codes:np.ndarray, # [n, L] codes before any collision policy
         v = prefix_km(codes, lat, lon, depth, max_items, seed) if codes.shape[1] >= depth else np.array([])
         r[f'prefix_km_median_{key}'] = float(np.median(v)) if len(v) else float('nan')
     sample = np.random.default_rng(seed).choice(len(lat), min(len(lat), 2000), replace=False)
-    D = pairwise_km(lat[sample], lon[sample]); r['all_items_km_median'] = float(np.median(D[np.triu_indices(len(sample), 1)]))
+    D = pairwise_km(lat[sample], lon[sample])
+    r['all_items_km_median'] = float(np.median(D[np.triu_indices(len(sample), 1)]))
     return r

@@ -28,7 +28,8 @@ def synthetic_inputs(n:int=160, # number of items
     centres = np.array([[60.1710, 24.9450], [60.1680, 24.9310], [60.1620, 24.9420], [60.1720, 24.9560]])
     cats = np.array(['restaurant', 'cafe', 'bar', 'clothes', 'museum', 'hotel'])
     l1s = {'restaurant':'food', 'cafe':'food', 'bar':'food', 'clothes':'shop', 'museum':'culture', 'hotel':'lodging'}
-    d = rng.integers(0, len(districts), n); c = rng.integers(0, len(cats), n)
+    d = rng.integers(0, len(districts), n)
+    c = rng.integers(0, len(cats), n)
     ll = centres[d] + rng.normal(0, 0.0018, (n, 2)) * [1, 2]
     items = pd.DataFrame({'item_id': [f'i{i:04d}' for i in range(n)],
                           'name': [f'{cats[ci].title()} {i}' for i, ci in enumerate(c)],
@@ -131,11 +132,13 @@ def cluster_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
         if len(C) != len(Xj): raise DataError([Problem(name, None, None, len(Xj), f"{len(Xj)} embeddings for {len(C)} codes")])
         keep = np.arange(len(Xj))
         if max_items and len(keep) > max_items: keep = np.sort(np.random.default_rng(seed).choice(len(Xj), max_items, replace=False))
-        l1 = C[keep, 0]; codes_u, counts = np.unique(l1, return_counts=True)
+        l1 = C[keep, 0]
+        codes_u, counts = np.unique(l1, return_counts=True)
         cents = np.stack([Xj[keep][l1 == u].mean(0) for u in codes_u])
         P = _project(np.vstack([Xj[keep], cents]), method, seed)
         Pi, Pc = P[:len(keep)], P[len(keep):]
-        order = codes_u[np.argsort(-counts, kind='stable')]; shown = set(order[:top].tolist())
+        order = codes_u[np.argsort(-counts, kind='stable')]
+        shown = set(order[:top].tolist())
         hover = (items['name'].astype(str) + ' · ' + items['category'].astype(str)).to_numpy()[keep] if items is not None else None
         sid = sid_strings(C[keep])
         for u in order[:top]:
@@ -151,7 +154,8 @@ def cluster_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
         fig.add_trace(go.Scatter(x=Pc[:, 0], y=Pc[:, 1], mode='markers', name=f'{name} centroids ({len(codes_u)})', legendgroup=name,
                                  marker=dict(symbol='x', size=10, color='black', line=dict(width=1)),
                                  text=[f'centroid <a_{u}>: {c} items' for u, c in zip(codes_u, counts)], hoverinfo='text'), 1, j + 1)
-    fig.update_xaxes(showticklabels=False); fig.update_yaxes(showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
     fig.update_layout(title=title or f'{method.upper()} of items around level-1 centroids', template='plotly_white',
                       height=450, legend=dict(font=dict(size=10)))
     return fig
@@ -179,7 +183,8 @@ def token_usage(sids:dict, # {tokenizer: codes [n, L] or SIDTable}
             _, cnt = np.unique(C[:, lev], return_counts=True)
             size = (codebook_sizes or {}).get(name)
             allc = np.concatenate([cnt, np.zeros(max(0, int(size[lev]) - len(cnt)))]) if size is not None else cnt
-            p = cnt / cnt.sum(); ppl = float(np.exp(-(p * np.log(p)).sum()))
+            p = cnt / cnt.sum()
+            ppl = float(np.exp(-(p * np.log(p)).sum()))
             for q, v in zip(quantiles, np.percentile(allc, quantiles)):
                 rows.append(dict(tokenizer=name, level=lev + 1, percentile=q, items_per_code=float(v),
                                  used_codes=len(cnt), perplexity=ppl))
@@ -198,7 +203,8 @@ def token_quantiles(sids:dict, items=None, quantiles=QUANTILES, codebook_sizes=N
                                      hovertemplate=f'{name}, level {lev}<br>p%{{x}}: %{{y}} items/code<br>'
                                                    f'used codes {d.used_codes.iloc[0]}, perplexity {d.perplexity.iloc[0]:.1f}<extra></extra>'),
                           1, j + 1)
-    fig.update_xaxes(title_text='percentile of codes'); fig.update_yaxes(title_text='items per code', col=1)
+    fig.update_xaxes(title_text='percentile of codes')
+    fig.update_yaxes(title_text='items per code', col=1)
     fig.update_layout(title=title or 'Token usage quantiles per level', template='plotly_white', height=380)
     return fig
 
@@ -206,7 +212,8 @@ def token_quantiles(sids:dict, items=None, quantiles=QUANTILES, codebook_sizes=N
 def _top_share(keys, vals, weighted):
     "Within each group of `keys`, the share of its most common value; averaged over groups (weighted by size or not)."
     g = pd.DataFrame({'k': keys, 'v': vals}).groupby('k')['v']
-    top = g.agg(lambda s: s.value_counts().iloc[0] / len(s)); size = g.size()
+    top = g.agg(lambda s: s.value_counts().iloc[0] / len(s))
+    size = g.size()
     return float((top * size).sum() / size.sum()) if weighted else float(top.mean())
 
 def prefix_purity(labels, # one label per item (category, district, ...)
@@ -236,7 +243,8 @@ def category_per_prefix(items:pd.DataFrame, # ItemTable
                         top_categories:int=12, # columns shown (most common labels; the rest summed as 'other')
                         title:str|None=None):
     "Heatmaps of the label share within each prefix, side by side per tokenizer (Figure 5), with purity in the titles."
-    names = list(sids); Cs = {n: as_codes(sids[n], items, n) for n in names}
+    names = list(sids)
+    Cs = {n: as_codes(sids[n], items, n) for n in names}
     pur = {n: prefix_purity(items[column], Cs[n], level) for n in names}
     conc = {n: label_concentration(items[column], Cs[n], level) for n in names}
     cats = items[column].value_counts().index[:top_categories].tolist()
@@ -277,8 +285,10 @@ def lambda_sensitivity(df:pd.DataFrame, # one row per lambda
 # %% ../nbs/08_visual.ipynb #9e9a72d8
 def neighbours(X, i:int, k:int=5):
     "Indices of the k most cosine-similar rows to row i (excluding i), most similar first."
-    X = np.asarray(X, dtype='float64'); Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-    s = Xn @ Xn[i]; s[i] = -np.inf
+    X = np.asarray(X, dtype='float64')
+    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    s = Xn @ Xn[i]
+    s[i] = -np.inf
     return np.argsort(-s, kind='stable')[:k]
 
 def _item_index(items, item):
@@ -292,7 +302,8 @@ def neighbours_table(items:pd.DataFrame, # ItemTable
                      item, # row number or item_id
                      k:int=5): # neighbours per side
     "The item's k nearest neighbours before and after alignment (long table: side, rank, name, category, district, km)."
-    i = _item_index(items, item); rows = []
+    i = _item_index(items, item)
+    rows = []
     for side, X in (('before', X_before), ('after', X_after)):
         for r, j in enumerate(neighbours(X, i, k)):
             it = items.iloc[j]
@@ -320,7 +331,8 @@ def district_outlines(items:pd.DataFrame, # ItemTable
 
 def case_study(items:pd.DataFrame, X_before, X_after, item, k:int=5):
     "Neighbours table and an offline plotly map of the item and its neighbours before/after alignment."
-    i = _item_index(items, item); t = neighbours_table(items, X_before, X_after, i, k)
+    i = _item_index(items, item)
+    t = neighbours_table(items, X_before, X_after, i, k)
     fig = go.Figure()
     for _, r in district_outlines(items).iterrows():
         xs, ys = r.geometry.exterior.xy
@@ -329,7 +341,8 @@ def case_study(items:pd.DataFrame, X_before, X_after, item, k:int=5):
                                  hoverinfo='name'))
     fig.add_trace(go.Scatter(x=items.lon, y=items.lat, mode='markers', marker=dict(size=3, color='#cccccc'), name='all items', hoverinfo='skip'))
     for side, colour, sym in (('before', '#1f77b4', 'circle'), ('after', '#ff7f0e', 'square')):
-        d = t[t.side == side]; sub = items.iloc[d.row.to_numpy()]
+        d = t[t.side == side]
+        sub = items.iloc[d.row.to_numpy()]
         fig.add_trace(go.Scatter(x=sub.lon, y=sub.lat, mode='markers', name=f'{side} alignment ({d.same_district.sum()}/{k} same district)',
                                  marker=dict(size=11, color=colour, symbol=sym, line=dict(width=1, color='white')),
                                  text=[f'{r.rank}. {r["name"]} · {r.category} · {r.district} · {r.km:.2f} km' for _, r in d.iterrows()],
