@@ -361,5 +361,4 @@ def main(argv=None): # arguments (default: sys.argv[1:])
         return 2
 
 # %% ../nbs/09a_distributed.ipynb #5ca3256b
-#| eval: false
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__': sys.exit(main())  # `python -m lgsid_nb.distributed ...`; notest: in a notebook __name__ is '__main__' too
