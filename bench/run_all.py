@@ -4,6 +4,8 @@
 - quantizers: our residual quantizers vs faiss ResidualQuantizer / k-means on the same embeddings -> time/memory ratios
 - beam: trie-constrained beam search vs unconstrained beam search on the same model -> users/s ratio
 - demo: per-stage seconds of `runs/demo/metrics.json` (run `make demo` first)
+- demo-cold (not in the default list, ~16 minutes): the demo from a cold cache on this CPU and under AVX2 emulation
+  (`bench/bench_demo.py` -> bench/results/demo.md)
 
 `--quick` shrinks the quantizer benchmark (100k rows instead of 1M) for a smoke run.
 Each script writes its markdown report under bench/results/ with the machine described.
@@ -42,6 +44,7 @@ def main():
     if 'quantizers' in only: rc |= run('quantizers', ['bench/bench_quantizers.py'] + (['--n', '100000'] if a.quick else []))
     if 'beam' in only: rc |= run('beam', ['bench/bench_beam.py'])
     if 'demo' in only: rc |= demo_times()
+    if 'demo-cold' in only: rc |= run('demo-cold', ['bench/bench_demo.py'])
     return rc
 
 if __name__ == '__main__': sys.exit(main())
