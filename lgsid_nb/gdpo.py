@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_gdpo.ipynb #8920f458
 from __future__ import annotations
-import contextlib, copy, dataclasses, logging, math, shutil, time, typing, warnings
+import contextlib, copy, dataclasses, functools, logging, math, shutil, time, typing, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, torch.distributed as dist
 from transformers import TrainerCallback, GenerationConfig, PrinterCallback
@@ -13,14 +13,14 @@ from trl.trainer.dpo_trainer import DataCollatorForPreference
 from .core import (ConfigError, DataError, Problems, atomic_path, save_json, load_json, seed_everything, stable_hash,
                            from_dict, to_dict, pairwise_km)
 from .data import prompt_text
-from .metrics import knn_indices, town_coverage, category_agreement
+from .metrics import knn_indices, town_coverage, category_agreement, semantic_similarity
 from .encoders import EncoderConfig, Encoder, load_encoder, pool
 
 # %% auto #0
 __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'auto_covisit_min', 'make_pairs', 'sim_loss',
            'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'gather_autograd', 'GDPOTrainer',
-           'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'align_encoder',
-           'embed_aligned', 'geo_metrics']
+           'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'random_ndcg_sd',
+           'reward_gain', 'reward_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
 
 # %% ../nbs/04_gdpo.ipynb #35196eb2
 @dataclasses.dataclass
@@ -57,6 +57,9 @@ class GDPOConfig:
     eval_steps: int = 0  # T@5 on the slice every this many steps (0 = at each epoch end)
     save_steps: int = 0  # checkpoint every this many steps (0 = at each epoch end)
     logging_steps: int = 10  # trl-style metrics every this many steps
+    guard_min_reward_gain: float = 0.05  # run G-DPO only if the reward model's held-out-lists NDCG@5 beats random by at least this (`reward_guard`; -1 with guard_z 0: no check)
+    guard_z: float = 3.0  # ... and by this many standard errors of a random scorer's mean NDCG@5 over those lists (0 = no noise test)
+    guard_min_similarity: float = 0.85  # stop and keep the base encoder when the validation slice's semantic similarity falls below this (0 = off; needs val_size > 0)
     seed: int = 0  # everything random
     def __post_init__(self):
         chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
@@ -70,6 +73,8 @@ class GDPOConfig:
         for k in ('near_share', 'far_quantile', 'collab_ratio'):
             if not 0 <= getattr(self, k) < 1: raise ConfigError(f"GDPOConfig: {k} must be in [0, 1), got {getattr(self, k)!r}")
         if self.covisit_min is not None and self.covisit_min < 1: raise ConfigError(f"GDPOConfig: covisit_min must be >= 1, got {self.covisit_min!r}")
+        if self.guard_z < 0: raise ConfigError(f"GDPOConfig: guard_z must be >= 0, got {self.guard_z!r}")
+        if not 0 <= self.guard_min_similarity <= 1: raise ConfigError(f"GDPOConfig: guard_min_similarity must be in [0, 1], got {self.guard_min_similarity!r}")
         if self.max_steps <= 0 and self.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
 
 # %% ../nbs/04_gdpo.ipynb #ad8ee85f
@@ -364,27 +369,43 @@ class GDPOTrainer(DPOTrainer):
 
 # %% ../nbs/04_gdpo.ipynb #b3e9eee4
 class GeoEvalCallback(TrainerCallback):
-    "Log T@k and category agreement@k of a validation slice's embeddings during training."
+    "Log T@k, category agreement@k and semantic similarity of a validation slice during training; stop below a similarity floor."
     def __init__(self, items:pd.DataFrame, # the slice (ItemTable with texts)
                  tokenizer, enc_cfg:EncoderConfig, # how to embed
                  every:int=0, # every this many steps (0 = at each epoch end)
-                 k:int=5):
+                 k:int=5, # neighbours for T@k and category agreement@k
+                 min_similarity:float=0.0, # stop training when the slice's semantic similarity to the base falls below this (0 = never)
+                ):
         self.items, self.tok, self.enc_cfg, self.every, self.k = items.reset_index(drop=True), tokenizer, enc_cfg, every, k
         self.texts, self.history = prompt_text(self.items.content_text.tolist(), self.items.location_text.tolist()), []
+        self.min_similarity, self.ref, self.stop_reason = min_similarity, None, ''
+    def _embed(self, model):
+        return Encoder(self.enc_cfg, model=model, tokenizer=self.tok).encode(self.texts, cache=False, verbose=False)
+    def reference(self, model):
+        "The slice's embeddings under the base encoder (the adapters disabled), computed once."
+        if self.ref is None:
+            with (model.disable_adapter() if hasattr(model, 'disable_adapter') else contextlib.nullcontext()): self.ref = self._embed(model)
+        return self.ref
     def report(self, model):
-        "T@k and category agreement@k of the slice under `model`."
-        X = Encoder(self.enc_cfg, model=model, tokenizer=self.tok).encode(self.texts, cache=False, verbose=False)
+        "T@k, category agreement@k and semantic similarity to the base encoder of the slice under `model`."
+        X = self._embed(model)
         idx = knn_indices(X, self.k)
-        return {f'val/t@{self.k}': town_coverage(idx, self.items.district), f'val/category_agreement@{self.k}': category_agreement(idx, self.items.category)}
-    def _log(self, state, model):
+        return {f'val/t@{self.k}': town_coverage(idx, self.items.district), f'val/category_agreement@{self.k}': category_agreement(idx, self.items.category),
+                'val/semantic_similarity': semantic_similarity(X, self.reference(model))}
+    def _log(self, state, control, model):
         r = {'step': state.global_step, 'epoch': state.epoch, **self.report(model)}
         self.history.append(r); state.log_history.append(r)
+        sim = r['val/semantic_similarity']
+        if sim < self.min_similarity and not self.stop_reason:
+            self.stop_reason = f"semantic similarity of the validation slice fell to {sim:.3f} < {self.min_similarity:g} at step {state.global_step}"
+            control.should_training_stop = True
+        return control
     def on_train_begin(self, args, state, control, model=None, **kw):
-        if state.global_step == 0: self._log(state, model)
+        if state.global_step == 0: return self._log(state, control, model)
     def on_step_end(self, args, state, control, model=None, **kw):
-        if self.every and state.global_step % self.every == 0: self._log(state, model)
+        if self.every and state.global_step % self.every == 0: return self._log(state, control, model)
     def on_epoch_end(self, args, state, control, model=None, **kw):
-        if not self.every: self._log(state, model)
+        if not self.every: return self._log(state, control, model)
 
 # %% ../nbs/04_gdpo.ipynb #c77feb6c
 def dpo_args(cfg:GDPOConfig, # G-DPO settings
@@ -445,7 +466,7 @@ def train_gdpo(model, tokenizer, # the encoder and its tokenizer (LoRA is added 
                callbacks=(), # more TrainerCallbacks
                ref_encoder:Encoder|None=None, # the frozen base as a cached `Encoder` (None: reference computed in the trainer)
                verbose:bool=False):
-    "Train LoRA adapters with the G-DPO loss on trl's DPOTrainer; returns the trainer (its model is a PeftModel)."
+    "Train LoRA adapters with the G-DPO loss on trl's DPOTrainer; returns the trainer (`.model`: a PeftModel; `.stop_reason`: the similarity guard's, or '')."
     cfg, enc_cfg = cfg or GDPOConfig(), enc_cfg or EncoderConfig()
     seed_everything(cfg.seed)
     args = dpo_args(cfg, out_dir, verbose)
@@ -453,8 +474,8 @@ def train_gdpo(model, tokenizer, # the encoder and its tokenizer (LoRA is added 
     key = stable_hash(to_dict(cfg), _enc_key(enc_cfg), *(list(pairs[c]) for c in ('prompt', 'chosen', 'rejected', 'weight')), type(model).__name__)
     with args.main_process_first(local=False, desc='the checkpoint folder'):  # the other processes wait for it
         if args.process_index == 0: _checkpoint_folder(ck, key, resume)
-    cbs = list(callbacks)
-    if val_items is not None and len(val_items) > 5: cbs.append(GeoEvalCallback(val_items, tokenizer, enc_cfg, cfg.eval_steps))
+    geo = GeoEvalCallback(val_items, tokenizer, enc_cfg, cfg.eval_steps, min_similarity=cfg.guard_min_similarity) if val_items is not None and len(val_items) > 5 else None
+    cbs = list(callbacks) + ([geo] if geo else [])
     with _quiet(verbose):
         tr = GDPOTrainer(model, reward_model, cfg, enc_cfg, args, pairs, tokenizer, peft_config=lora_config(model, cfg), callbacks=cbs,
                          ref_encoder=ref_encoder)
@@ -462,6 +483,7 @@ def train_gdpo(model, tokenizer, # the encoder and its tokenizer (LoRA is added 
         t0 = time.time()
         tr.train(resume_from_checkpoint=_last_checkpoint(ck) if resume else None)
     tr.train_seconds = time.time() - t0
+    tr.stop_reason = geo.stop_reason if geo else ''  # why the similarity guard stopped training ('' = it did not)
     return tr
 
 # %% ../nbs/04_gdpo.ipynb #c41c2721
@@ -490,6 +512,40 @@ def load_aligned(path, # a folder written by `save_aligned`
     if not (Path(path)/'gdpo.json').exists(): raise ConfigError(f"{path} is not an aligned encoder folder (no gdpo.json)")
     return load_encoder(dataclasses.replace(enc_cfg or EncoderConfig(), name=str(path)))
 
+# %% ../nbs/04_gdpo.ipynb #0e5e936e
+@functools.lru_cache(maxsize=None)
+def random_ndcg_sd(K:int, # mismatched locations per list (a list holds K + 1)
+                   k:int=5, # NDCG cut-off
+                   draws:int=20000, # simulated lists
+                  )->float:
+    "Standard deviation of one list's NDCG@k under random scores (rank labels K+1 ... 1), by simulation with seed 0."
+    rng = np.random.default_rng(0)
+    gains = np.arange(K + 1, 0, -1, dtype='float64')
+    disc = 1 / np.log2(np.arange(2, min(k, K + 1) + 2))
+    top = np.argsort(-rng.random((draws, K + 1)), axis=1)[:, :len(disc)]
+    ndcg = (gains[top] * disc).sum(1) / (gains[:len(disc)] * disc).sum()
+    return float(ndcg.std())
+
+# %% ../nbs/04_gdpo.ipynb #fc0ef491
+def reward_gain(report:dict, # a reward report: `reward.fit_reward(...).report`, or a run's reward_model/report.json
+                cfg:GDPOConfig, # guard_min_reward_gain, guard_z
+               )->tuple[float, float]:
+    "(held-out-lists NDCG@5 minus random NDCG@5, the gain `reward_guard` asks for) of a reward report."
+    h = report['heldout_lists']
+    se = random_ndcg_sd(int(report['sizes']['K'])) / math.sqrt(max(int(h['n_lists']), 1))
+    return float(h['ndcg@5'] - h['random_ndcg@5']), float(max(cfg.guard_min_reward_gain, cfg.guard_z * se))
+
+def reward_guard(report:dict|None, # a reward report, or None (then nothing is checked)
+                 cfg:GDPOConfig, # guard_min_reward_gain, guard_z
+                )->str:
+    "Why G-DPO should not run with this reward model: its held-out-lists NDCG@5 is within noise of random ('' = run it)."
+    if report is None: return ''
+    gain, need = reward_gain(report, cfg)
+    if gain >= need: return ''
+    h = report['heldout_lists']
+    return (f"reward model within noise of random (held-out lists NDCG@5 {h['ndcg@5']:.3f} vs random {h['random_ndcg@5']:.3f}: "
+            f"gain {gain:.3f} < {need:.3f} needed); G-DPO skipped, base encoder kept")
+
 # %% ../nbs/04_gdpo.ipynb #8caf0cd7
 def _fingerprint(items, interactions, reward_model):
     cols = [c for c in ('item_id', 'content_text', 'location_text', 'lat', 'lon') if c in items]
@@ -499,37 +555,55 @@ def _fingerprint(items, interactions, reward_model):
     h.append(stable_hash(*[sd[k].detach().cpu().numpy() for k in sorted(sd)]))
     return h
 
+def _save_base(model, tokenizer, final, meta):
+    "Save the base encoder as `align_encoder`'s result (a guard stopped G-DPO); returns `(model, tokenizer)`."
+    save_aligned(model, tokenizer, final, meta)
+    if dist.is_available() and dist.is_initialized(): dist.barrier()  # several processes: the main one has written the folder
+    return model, tokenizer
+
+def skipped_reason(path # the `out_dir/encoder` folder of `align_encoder` (or a copy of it)
+                  )->str:
+    "Why `align_encoder` kept the base encoder instead of aligning it ('' if it aligned)."
+    return load_json(Path(path)/'gdpo.json').get('skipped_reason', '')
+
+# %% ../nbs/04_gdpo.ipynb #730991ae
 def align_encoder(items:pd.DataFrame, # ItemTable with content_text/location_text
                   interactions:pd.DataFrame|None, # Interactions for collaborative pairs (None: geographic pairs only)
                   reward_model:nn.Module|None, # the frozen reward model from `03_reward` (None: fit one, loss `cfg.reward`)
                   enc_cfg:EncoderConfig|None=None, # the encoder to align
                   cfg:GDPOConfig|None=None, # G-DPO settings
                   out_dir='runs/gdpo', # checkpoints and the aligned encoder
-                  verbose:bool=False,
+                  verbose:bool=False, # progress bars and trainer logs
+                  reward_report:dict|None=None, # the reward model's report, for `reward_guard` (None: not checked, unless fitted here)
                  ):
-    "Align the encoder with G-DPO; returns the aligned float32 `(model, tokenizer)` (also saved to out_dir/encoder)."
+    "Align the encoder with G-DPO; returns the aligned float32 `(model, tokenizer)` (also saved to out_dir/encoder), or the base one if a guard stopped it."
     enc_cfg, cfg = enc_cfg or EncoderConfig(), cfg or GDPOConfig()
     out = Path(out_dir); final = out/'encoder'
     if reward_model is None:  # the ablation switch `reward`: fit 03's reward model on this encoder's embeddings
         from lgsid_nb.reward import RewardConfig, fit_reward
-        reward_model = fit_reward(items, RewardConfig(loss=cfg.reward, encoder=enc_cfg, seed=cfg.seed)).model
-    key = stable_hash(to_dict(cfg), _enc_key(enc_cfg), _fingerprint(items, interactions, reward_model))
+        res = fit_reward(items, RewardConfig(loss=cfg.reward, encoder=enc_cfg, seed=cfg.seed))
+        reward_model, reward_report = res.model, res.report
+    skip = reward_guard(reward_report, cfg)
+    key = stable_hash(to_dict(cfg), _enc_key(enc_cfg), _fingerprint(items, interactions, reward_model), skip)
     enc32 = dataclasses.replace(enc_cfg, dtype='float32')  # train, take the reference and return in float32
     if (final/'gdpo.json').exists() and load_json(final/'gdpo.json').get('key') == key: return load_aligned(final, enc32)
     from lgsid_nb.encoders import get_encoder
     model, tok = load_encoder(enc32)
+    meta = {'key': key, 'config': to_dict(cfg), 'encoder': _enc_key(enc_cfg)}
+    if skip: return _save_base(model, tok, final, dict(meta, skipped_reason=skip))
     pairs = make_pairs(items, interactions, cfg)
     val = items.sample(n=min(cfg.val_size, len(items)), random_state=cfg.seed) if cfg.val_size else None
     tr = train_gdpo(model, tok, pairs, reward_model, cfg, enc32, out, val_items=val, resume=True, verbose=verbose,
                     ref_encoder=get_encoder(enc32) if enc32.cache else None)
+    meta.update({'n_pairs': len(pairs), 'n_collab_pairs': int(sum(k == 'collab' for k in pairs['kind'])), 'train_seconds': round(tr.train_seconds, 2),
+                 'steps': tr.state.global_step, 'log_history': tr.state.log_history})
+    if tr.stop_reason: return _save_base(*load_encoder(enc32), final, dict(meta, skipped_reason=f"{tr.stop_reason}; G-DPO stopped, base encoder kept"))
     merged = merge_lora(tr.model)
-    meta = {'key': key, 'config': to_dict(cfg), 'encoder': _enc_key(enc_cfg), 'n_pairs': len(pairs),
-            'n_collab_pairs': int(sum(k == 'collab' for k in pairs['kind'])), 'train_seconds': round(tr.train_seconds, 2),
-            'steps': tr.state.global_step, 'log_history': tr.state.log_history}
     save_aligned(merged, tok, final, meta)
     tr.accelerator.wait_for_everyone()  # several processes: the main one has written the folder
     return merged, tok
 
+# %% ../nbs/04_gdpo.ipynb #be4f46c1
 def embed_aligned(items:pd.DataFrame, # ItemTable
                   model, tokenizer, # e.g. from `align_encoder`
                   enc_cfg:EncoderConfig|None=None, # pooling / normalize / max_length
