@@ -4,18 +4,21 @@
 
 # %% ../nbs/01b_formats.ipynb #15560526
 from __future__ import annotations
-import csv, dataclasses, io, json, re
+import csv, dataclasses, hashlib, io, json, re
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import DataError, Problems, Problem
+from .core import DataError, Problems, Problem, atomic_path
 from .data import (ITEM_COLUMNS, INTERACTION_COLUMNS, TEXT_MISSING, validate_items, validate_interactions,
-                           read_items, read_interactions, assign_districts, summary)
+                           read_items, read_interactions, assign_districts, summary,
+                           TextTemplates, add_texts, prompt_text)
 
 # %% auto #0
 __all__ = ['L1_RULES', 'FOURSQUARE_COLUMNS', 'FOURSQUARE_TIME', 'GOWALLA_COLUMNS', 'GOWALLA_TIME', 'YELP_BROAD', 'YELP_BUSINESS',
-           'YELP_REVIEW', 'YELP_TIME', 'FORMATS', 'Dataset', 'read_lines', 'split_fields', 'to_number', 'to_time',
-           'category_l1', 'category_slug', 'items_from_checkins', 'load_foursquare', 'load_gowalla', 'json_lines',
-           'yelp_category', 'load_yelp', 'guess_format', 'load_dataset']
+           'YELP_REVIEW', 'YELP_TIME', 'FORMATS', 'FSQ_CATEGORIES', 'FSQ_CUISINES', 'FOURSQUARE_OUT', 'GOWALLA_OUT',
+           'Dataset', 'read_lines', 'split_fields', 'to_number', 'to_time', 'category_l1', 'category_slug',
+           'items_from_checkins', 'load_foursquare', 'load_gowalla', 'json_lines', 'yelp_category', 'load_yelp',
+           'guess_format', 'load_dataset', 'foursquare_category', 'hex_id', 'utc_offset_min', 'write_foursquare',
+           'write_gowalla', 'provenance_path', 'text_duplicates', 'duplicate_warning']
 
 # %% ../nbs/01b_formats.ipynb #8d6d7956
 @dataclasses.dataclass
@@ -348,3 +351,123 @@ def load_dataset(path, # the data file (for yelp: the business file or its folde
     items = read_items(path)
     inter = read_interactions(interactions, items) if interactions is not None else _empty_interactions()
     return Dataset(items, inter, 'items')
+
+# %% ../nbs/01b_formats.ipynb #53d1e1e2
+FSQ_CATEGORIES = {  # simulator category (before ':') -> a Foursquare-style venue category name
+    'restaurant': 'Restaurant', 'fast_food': 'Fast Food Restaurant', 'ice_cream': 'Ice Cream Shop', 'cafe': 'Caf\u00e9',
+    'bar': 'Bar', 'pub': 'Pub', 'nightclub': 'Nightclub', 'supermarket': 'Grocery Store', 'convenience': 'Convenience Store',
+    'bakery': 'Bakery', 'kiosk': 'Newsstand', 'clothes': 'Clothing Store', 'shoes': 'Shoe Store', 'jewelry': 'Jewelry Store',
+    'books': 'Bookstore', 'electronics': 'Electronics Store', 'furniture': 'Furniture / Home Store', 'gift': 'Gift Shop',
+    'sports': 'Sporting Goods Shop', 'florist': 'Flower Shop', 'hairdresser': 'Salon / Barbershop', 'beauty': 'Spa',
+    'bank': 'Bank', 'laundry': 'Laundry Service', 'travel_agency': 'Travel Agency', 'post_office': 'Post Office',
+    'pharmacy': 'Drugstore / Pharmacy', 'optician': 'Optical Shop', 'dentist': "Dentist's Office", 'museum': 'Museum',
+    'gallery': 'Art Gallery', 'cinema': 'Movie Theater', 'theatre': 'Theater', 'library': 'Library', 'hotel': 'Hotel',
+    'hostel': 'Hostel', 'fitness_centre': 'Gym / Fitness Center', 'sports_centre': 'Athletic & Sport', 'sauna': 'Sauna / Steam Room'}
+FSQ_CUISINES = {  # a cuisine with its own Foursquare category (others: '<Cuisine> Restaurant')
+    'pizza': 'Pizza Place', 'burger': 'Burger Joint', 'deli': 'Deli / Bodega', 'steak_house': 'Steakhouse', 'sandwich': 'Sandwich Place',
+    'chicken': 'Fried Chicken Joint', 'kebab': 'D\u00f6ner Restaurant', 'ramen': 'Ramen / Noodle House', 'curry': 'Curry House'}
+
+def foursquare_category(category:str, # a simulator category, e.g. 'restaurant:italian' or 'cafe'
+                       )->str:
+    "A Foursquare-style venue category name: 'restaurant:italian' -> 'Italian Restaurant', 'cafe' -> 'Café'."
+    fine, _, cuisine = str(category).partition(':')
+    if cuisine: return FSQ_CUISINES.get(cuisine, f"{cuisine.replace('_', ' ').title()} Restaurant")
+    return FSQ_CATEGORIES.get(fine, fine.replace('_', ' ').title())
+
+def hex_id(s:str, # any string, e.g. an item id
+          )->str:
+    "A stable 24-hex-digit id for `s` (the form of TSMC2014's venue and category ids)."
+    return hashlib.md5(str(s).encode('utf-8')).hexdigest()[:24]
+
+# %% ../nbs/01b_formats.ipynb #867b8783
+FOURSQUARE_OUT = ('userId', 'venueId', 'venueCategoryId', 'venueCategory', 'latitude', 'longitude', 'timezoneOffset', 'utcTimestamp')
+
+def utc_offset_min(timestamp:pd.Series, # UTC times
+                   timezone:pd.Series|str, # an IANA zone per time, or one for all
+                  )->pd.Series:
+    "The UTC offset in minutes of each time in its zone (daylight saving time included)."
+    tz = pd.Series(timezone, index=timestamp.index) if isinstance(timezone, str) else timezone
+    out = pd.Series(0, index=timestamp.index, dtype='int64')
+    for z in tz.unique():
+        m = tz.eq(z)
+        t = timestamp[m]
+        out[m] = ((t.dt.tz_convert(z).dt.tz_localize(None) - t.dt.tz_localize(None)) // pd.Timedelta(minutes=1)).astype('int64')
+    return out
+
+def _user_numbers(user_id:pd.Series, start:int):
+    "Users as numbers start, start+1, ... in the order of their ids."
+    u = np.sort(user_id.unique())
+    return user_id.map(pd.Series(np.arange(start, start + len(u)).astype(str), index=u))
+
+def _write_lines(path, lines:pd.Series, eol:str, encoding:str):
+    with atomic_path(path) as tmp: Path(tmp).write_bytes((eol.join(lines) + eol).encode(encoding))
+    return Path(path)
+
+# %% ../nbs/01b_formats.ipynb #6b4fa795
+def write_foursquare(path, # the file to write, e.g. data/generated/tsmc2014_example.txt
+                     venues:pd.DataFrame, # item_id, lat, lon, venue_category (a Foursquare name; else made from `category`)
+                     checkins:pd.DataFrame, # user_id, item_id, timestamp (UTC), timezone (IANA zone of the user)
+                    )->Path:
+    "Write check-ins in the exact Foursquare TSMC2014 format (8 tab-separated columns, no header, latin-1, CRLF, in time order)."
+    v = venues.set_index('item_id')
+    name = v['venue_category'] if 'venue_category' in v else v['category'].map(foursquare_category)
+    ps = Problems(path)
+    for r, (iid, n) in enumerate(name.items(), 1):
+        try: n.encode('latin-1')
+        except UnicodeEncodeError: ps.add(r, 'venue_category', n, f"venue {iid}: not representable in latin-1, the encoding of TSMC2014 files")
+    ps.raise_if_any()
+    ck = checkins.sort_values('timestamp', kind='stable')
+    cat = ck.item_id.map(name)
+    cols = [_user_numbers(ck.user_id, 1), ck.item_id.map(hex_id), cat.map(lambda c: hex_id('category:' + c)), cat,
+            ck.item_id.map(v.lat).map(repr), ck.item_id.map(v.lon).map(repr), utc_offset_min(ck.timestamp, ck.timezone).astype(str),
+            ck.timestamp.dt.strftime(FOURSQUARE_TIME)]
+    lines = cols[0].str.cat(cols[1:], sep='\t')
+    return _write_lines(path, lines, '\r\n', 'latin-1')
+
+# %% ../nbs/01b_formats.ipynb #f7dc0aa1
+GOWALLA_OUT = ('user', 'check-in time', 'latitude', 'longitude', 'location id')
+
+def write_gowalla(path, # the file to write, e.g. data/generated/gowalla_example.txt
+                  venues:pd.DataFrame, # item_id, lat, lon (the location id is the venue's row number)
+                  checkins:pd.DataFrame, # user_id, item_id, timestamp (UTC)
+                 )->Path:
+    "Write check-ins in the SNAP Gowalla format (user, ISO time, lat, lon, location id; tab-separated, UTF-8, each user's newest first)."
+    v = venues.set_index('item_id')
+    loc = pd.Series(np.arange(len(v)).astype(str), index=v.index)
+    ck = checkins.assign(u=_user_numbers(checkins.user_id, 0).astype('int64')).sort_values(['u', 'timestamp'], ascending=[True, False], kind='stable')
+    cols = [ck.u.astype(str), ck.timestamp.dt.strftime(GOWALLA_TIME), ck.item_id.map(v.lat).map(repr), ck.item_id.map(v.lon).map(repr), ck.item_id.map(loc)]
+    return _write_lines(path, cols[0].str.cat(cols[1:], sep='\t'), '\n', 'utf-8')
+
+# %% ../nbs/01b_formats.ipynb #0063bfc3
+def provenance_path(path # a data file
+                   )->Path:
+    "Where `simulate.write_checkins` notes that a file is generated: `<file>.provenance.json`."
+    return Path(str(path) + '.provenance.json')
+
+# %% ../nbs/01b_formats.ipynb #504be393
+def text_duplicates(items:pd.DataFrame, # an ItemTable (with content_text/location_text, else they are made with `templates`)
+                    templates:TextTemplates|None=None, # how items become text (default `data.TextTemplates()`)
+                   )->dict:
+    "Shares of items whose content text, and whose prompt, equals another item's; and the most shared content text."
+    if not {'content_text', 'location_text'} <= set(items.columns): items = add_texts(items, templates)
+    content = items['content_text'].astype(str).reset_index(drop=True)
+    prompt = pd.Series(prompt_text(content.tolist(), items['location_text'].astype(str).tolist(), templates), dtype=object)
+    n = len(items)
+    top = content.value_counts()
+    return {'dup_content_share': float(content.duplicated(keep=False).sum() / n) if n else 0.0,
+            'dup_prompt_share': float(prompt.duplicated(keep=False).sum() / n) if n else 0.0,
+            'distinct_content_texts': int(content.nunique()), 'top_content_text': str(top.index[0]) if n else '',
+            'top_content_items': int(top.iloc[0]) if n else 0}
+
+def duplicate_warning(dups:dict, # from `text_duplicates` (or metrics with the same keys)
+                      threshold:float=0.3, # warn when more than this share of items share their content text or their prompt
+                     )->str:
+    "What items sharing their text mean for alignment and tokenization ('' when both shares are at most `threshold`)."
+    c, p = dups['dup_content_share'], dups['dup_prompt_share']
+    if max(c, p) <= threshold: return ''
+    ex = f" (the most common, {dups['top_content_text']!r}, {dups['top_content_items']:,} items)" if dups.get('top_content_text') else ''
+    return (f"{c:.0%} of items share their content text with another item{ex}, {p:.0%} their whole prompt. "
+            "Alignment: the reward model cannot tell where a venue is from its content, so G-DPO may learn nothing or damage the encoder "
+            "(the align stage skips it when the reward model is within noise of random). "
+            "Tokenization: identical texts give identical embeddings, so text-only SIDs (RQ-KMeans, RQ-VAE, LGSID-unaligned) collide within each group. "
+            "Give items distinguishing content (names, brands, cuisines) if the source has any.")
