@@ -10,11 +10,12 @@ from tqdm.auto import tqdm
 from pathlib import Path
 from .core import ConfigError, DataError, Problems, atomic_path, from_dict, haversine_km, load_json, pairwise_km, save_json, to_dict
 from .data import geonames_places, validate_items
+from .formats import foursquare_category, provenance_path, write_foursquare, write_gowalla
 
 # %% auto #0
 __all__ = ['TAXONOMY', 'CUISINES', 'KINDS', 'DEFAULT_TOD', 'DEFAULT_COMPLEMENTS', 'find_city', 'nearest_timezone',
            'city_neighbourhoods', 'synthetic_world', 'activity_kind', 'hour_profile', 'SimConfig', 'Simulation',
-           'simulate', 'fit_decay']
+           'simulate', 'fit_decay', 'checkin_world', 'write_checkins']
 
 # %% ../nbs/01c_simulate.ipynb #120579ed
 @functools.lru_cache(maxsize=1)
@@ -530,3 +531,53 @@ def fit_decay(sim:Simulation, # a simulation
     exp_d, exp_0 = expected(logw - D / sim.config.d0_km), expected(logw)
     return {'d0_km': float(1 / np.exp(res.x)), 'd0_true': sim.config.d0_km, 'n': len(v), 'edges': edges, 'observed': obs,
             'expected': exp_d, 'no_decay': exp_0, 'tv_expected': float(abs(obs - exp_d).sum() / 2), 'tv_no_decay': float(abs(obs - exp_0).sum() / 2)}
+
+# %% ../nbs/01c_simulate.ipynb #1ad83866
+def _top_up(venues:pd.DataFrame, sim, seed:int):
+    "Check-ins with the users' time zones, plus one check-in (nearest user, random time) for every venue nobody visited."
+    users = sim.users.set_index('user_id')
+    ck = sim.interactions.assign(timezone=sim.interactions.user_id.map(users.timezone))
+    miss = venues[~venues.item_id.isin(ck.item_id)]
+    if len(miss) == 0: return ck
+    km = haversine_km(miss.lat.to_numpy()[:, None], miss.lon.to_numpy()[:, None], users.home_lat.to_numpy()[None], users.home_lon.to_numpy()[None])
+    who = users.index.to_numpy()[km.argmin(1)]
+    rng = np.random.default_rng(seed + 1)
+    t = pd.Timestamp(sim.config.start, tz='UTC') + pd.to_timedelta(rng.integers(0, sim.config.days * 86400, len(miss)), unit='s')
+    extra = pd.DataFrame({'user_id': who, 'item_id': miss.item_id.to_numpy(), 'timestamp': t, 'timezone': users.timezone.loc[who].to_numpy()})
+    return pd.concat([ck, extra], ignore_index=True).sort_values(['user_id', 'timestamp'], kind='stable').reset_index(drop=True)
+
+def checkin_world(n_venues:int=1500, # venues in the world; every one gets at least one check-in
+                  n_users:int=300, # simulated users
+                  city:str='New York', # one city, as for `find_city`
+                  seed:int=0, # seed of the world and of the simulation
+                  start:str='2012-04-03', # first local day of the check-ins (TSMC2014's period starts in April 2012)
+                  days:int=320, # length of the period in days
+                  sim:dict|None=None, # more `SimConfig` fields, e.g. {'mean_visits': 40.0}
+                 )->tuple[pd.DataFrame, pd.DataFrame]:
+    "(venues, check-ins) of a synthetic world without venue names: venues item_id, category, venue_category, lat, lon; check-ins user_id, item_id, timestamp, timezone."
+    world = synthetic_world(n_venues, cities=(city,), seed=seed)
+    s = simulate(world, SimConfig(n_users=n_users, seed=seed, start=start, days=days, **(sim or {})))
+    venues = world[['item_id', 'category', 'lat', 'lon']].assign(venue_category=world.category.map(foursquare_category))
+    return venues, _top_up(venues, s, seed)
+
+# %% ../nbs/01c_simulate.ipynb #5edae4d5
+def write_checkins(path, # the file to write
+                   format:str='foursquare', # 'foursquare' (TSMC2014) or 'gowalla'
+                   n_venues:int=1500, # venues (all of them in the file)
+                   n_users:int=300, # simulated users
+                   city:str='New York', # one city, as for `find_city`
+                   seed:int=0, # seed of the world and the simulation
+                   **kw, # more `checkin_world` arguments (start, days, sim)
+                  )->Path:
+    "Generate a world of unnamed venues with simulated check-ins and write it in a public format; returns the path."
+    writers = {'foursquare': write_foursquare, 'gowalla': write_gowalla}
+    if format not in writers: raise ConfigError(f"format must be one of {', '.join(writers)}, got {format!r}")
+    venues, checkins = checkin_world(n_venues, n_users, city, seed, **kw)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    out = writers[format](path, venues, checkins)
+    note = {'generated': True, 'by': 'lgsid_nb.simulate.write_checkins', 'format': format, 'n_venues': n_venues, 'n_users': n_users,
+            'n_checkins': len(checkins), 'city': city, 'seed': seed, **{k: v for k, v in kw.items() if k != 'sim'}, 'sim': kw.get('sim') or {},
+            'items': f'synthetic: {n_venues} unnamed venues around real GeoNames neighbourhoods of {city}',
+            'interactions': f'SIMULATED: {len(checkins)} check-ins of {n_users} simulated users (lgsid_nb.simulate), written in the {format} format'}
+    save_json(note, provenance_path(out))
+    return out
