@@ -277,6 +277,7 @@ def gather_autograd(xs, # a tensor [n_r, ...] or a list of them (None entries pa
     out = [None if x is None else next(parts).reshape((len(g),) + tuple(x.shape[1:])).to(x.dtype) for x in xs]
     return out[0] if one else out
 
+# %% ../nbs/04_gdpo.ipynb #445d6256
 class _GatherRows(torch.autograd.Function):
     "all_gather of uneven row blocks; backward: all_reduce(sum) of the gradient, then this process's rows."
     @staticmethod
@@ -294,6 +295,7 @@ class _GatherRows(torch.autograd.Function):
         o = sum(ctx.sizes[:ctx.rank])
         return g[o:o + ctx.sizes[ctx.rank]], None
 
+# %% ../nbs/04_gdpo.ipynb #f38670c1
 def _is_main():
     "Whether this process writes the shared files: rank 0 of torch.distributed, or the only process."
     return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
@@ -437,6 +439,7 @@ def _quiet(verbose):
         lg.setLevel(lvl)
         if was: datasets.enable_progress_bars()
 
+# %% ../nbs/04_gdpo.ipynb #4e3fd3e5
 def _enc_key(enc_cfg):
     "The encoder settings that change the vectors."
     return [enc_cfg.name, enc_cfg.pooling, enc_cfg.normalize, enc_cfg.max_length, enc_cfg.dtype]
@@ -455,6 +458,7 @@ def _last_checkpoint(d):
     from transformers.trainer_utils import get_last_checkpoint
     return get_last_checkpoint(str(d)) if Path(d).is_dir() else None
 
+# %% ../nbs/04_gdpo.ipynb #29802d33
 def train_gdpo(model, tokenizer, # the encoder and its tokenizer (LoRA is added here)
                pairs, # `make_pairs` output
                reward_model:nn.Module, # frozen reward model

@@ -399,6 +399,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}.warn{background:#fff4e5;border-left:4px solid #f0a030;padding:.5em 1em}
 iframe{width:100%;height:560px;border:1px solid #ccc}"""
 
+# %% ../nbs/09_pipeline.ipynb #f57959df
 def run_warnings(metrics:dict, # a run's flat metrics
                  cfg:RunConfig, # checks.dup_share_warn
                 )->dict:
@@ -412,6 +413,7 @@ def run_warnings(metrics:dict, # a run's flat metrics
     if why: out['alignment skipped'] = f"{why}. The aligned embeddings are the base encoder's, so LGSID equals LGSID-unaligned in this run."
     return out
 
+# %% ../nbs/09_pipeline.ipynb #0d7077ff
 def write_report(path, # the report.html to write
                  metrics:dict, # flat metrics
                  provenance:dict, # what is real and what is simulated
@@ -489,6 +491,7 @@ def default_stages():
             Stage('evaluate', stage_evaluate, deps=('data', 'tokenize'), section='evaluation'),
             Stage('figures', stage_figures, deps=('data', 'embed', 'align', 'tokenize'), section='figures')]
 
+# %% ../nbs/09_pipeline.ipynb #093264e2
 def _copy(src, dst):
     with atomic_path(dst) as tmp:
         if Path(src).is_dir(): shutil.copytree(src, tmp)
