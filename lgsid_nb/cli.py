@@ -98,5 +98,4 @@ def main(argv=None):
         return 2
 
 # %% ../nbs/10_cli.ipynb #9185c76c
-#| eval: false
 if __name__ == '__main__': sys.exit(main())  # `python -m lgsid_nb.cli ...`

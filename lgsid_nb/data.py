@@ -14,7 +14,7 @@ from .core import EARTH_RADIUS_KM, KM_PER_DEGREE, DataError, Problems, atomic_pa
 __all__ = ['ITEM_COLUMNS', 'ITEM_OPTIONAL', 'INTERACTION_COLUMNS', 'TEXT_MISSING', 'validate_items', 'validate_interactions',
            'read_text', 'check_csv_shape', 'read_items', 'write_items', 'read_interactions', 'write_interactions',
            'TextTemplates', 'add_texts', 'prompt_text', 'geonames_places', 'district_candidates', 'assign_districts',
-           'summary', 'default_items']
+           'summary']
 
 # %% ../nbs/01_data.ipynb #7d039385
 ITEM_COLUMNS = ('item_id', 'name', 'category', 'category_l1', 'brand', 'lat', 'lon', 'city', 'district', 'address')
@@ -385,9 +385,3 @@ def summary(items:pd.DataFrame, # an ItemTable
     return {'n_items': int(len(items)), 'n_users': 0 if interactions is None else int(interactions.user_id.nunique()),
             'n_interactions': int(n), 'lat_min': float(items.lat.min()), 'lat_max': float(items.lat.max()),
             'lon_min': float(items.lon.min()), 'lon_max': float(items.lon.max())}
-
-def default_items(texts:bool=True, # add `content_text`/`location_text` with the default templates
-                 )->pd.DataFrame:
-    "Alias of `lgsid_nb.osm.default_items` for callers not yet moved there (imports `osm` only when called)."
-    from lgsid_nb.osm import default_items
-    return default_items(texts=texts)

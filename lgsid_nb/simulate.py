@@ -8,7 +8,7 @@ import dataclasses, functools, re, typing, warnings
 import numpy as np, pandas as pd
 from tqdm.auto import tqdm
 from pathlib import Path
-from .core import ConfigError, DataError, Problems, atomic_path, from_dict, haversine_km, load_json, pairwise_km, save_json, to_dict
+from .core import EARTH_RADIUS_KM, KM_PER_DEGREE, ConfigError, DataError, Problems, atomic_path, from_dict, haversine_km, load_json, pairwise_km, save_json, to_dict
 from .data import geonames_places, validate_items
 from .formats import foursquare_category, provenance_path, write_foursquare, write_gowalla
 
@@ -177,8 +177,8 @@ def synthetic_world(n_items:int, # how many items in all
         sd = np.clip(0.4 * D.min(1), 0.15, 1.5)
         which = rng.choice(len(nb), size=k, p=p)
         dy, dx = rng.standard_normal((2, k)) * sd[which]
-        lat = nb.lat.to_numpy()[which] + dy / 111.195
-        lon = nb.lon.to_numpy()[which] + dx / (111.195 * np.cos(np.radians(lat)))
+        lat = nb.lat.to_numpy()[which] + dy / KM_PER_DEGREE
+        lon = nb.lon.to_numpy()[which] + dx / (KM_PER_DEGREE * np.cos(np.radians(lat)))
         district = nb.name.to_numpy(dtype=object)[which]
         cat = rng.choice(len(tax), size=k, p=tw)
         fine = tax.category.to_numpy(dtype=object)[cat]
@@ -369,8 +369,8 @@ def _profiles(cfg:SimConfig):
 
 def _jitter(rng, lat, lon, sd_km):
     dy, dx = rng.standard_normal((2, len(lat))) * sd_km
-    lat2 = np.clip(lat + dy / 111.195, -89.9, 89.9)
-    return lat2, lon + dx / (111.195 * np.cos(np.radians(lat2)))
+    lat2 = np.clip(lat + dy / KM_PER_DEGREE, -89.9, 89.9)
+    return lat2, lon + dx / (KM_PER_DEGREE * np.cos(np.radians(lat2)))
 
 def _draw_rows(logw, rows, r):
     "For each (row index, uniform r): an index drawn from row `rows[i]` of exp(logw), all in one searchsorted."
@@ -388,7 +388,7 @@ def _knn(lat, lon, k, query):
     self_ = idx == np.asarray(query)[:, None]
     self_[~self_.any(1), -1] = True  # a duplicate location came first: drop the farthest instead
     keep = np.argsort(self_, axis=1, kind='stable')[:, :k]
-    return np.take_along_axis(idx, keep, 1), np.take_along_axis(d, keep, 1) * 6371.0088
+    return np.take_along_axis(idx, keep, 1), np.take_along_axis(d, keep, 1) * EARTH_RADIUS_KM
 
 def simulate(items:pd.DataFrame, # an ItemTable (validated with `data.validate_items`)
              cfg:SimConfig|dict|None=None, # the parameters (a dict goes through `SimConfig.from_dict`)

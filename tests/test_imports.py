@@ -11,14 +11,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = 'lgsid_nb'
 
-# Imports still allowed although they close a circle: (importer, imported) -> the one function it may happen in,
-# the names it may import, and why and until when. Any other import between the two modules still counts.
-TRANSITIONAL = {
-    ('lgsid_nb.data', 'lgsid_nb.osm'): dict(function='default_items', names={'default_items'}, why=
-        "`data.default_items`, a call-time alias of `osm.default_items`, kept until nbs/01c_simulate and nbs/09_pipeline "
-        "import `default_items` from `lgsid_nb.osm`; then delete the alias in nbs/01_data and this entry"),
-}
-
 def module_names(pkg_dir:Path):
     "Dotted module name -> file, for every .py file of the package."
     out = {}
@@ -72,51 +64,16 @@ def import_edges(pkg_dir:Path):
             edges += [(mod, t, f.relative_to(pkg_dir.parent), node.lineno, names, fn) for t, names in found.items()]
     return edges
 
-def _allowed(edge, allowed):
-    "Whether an import edge is a TRANSITIONAL one, in its function and importing only its names."
-    a, b, _, _, names, fn = edge
-    rule = allowed.get((a, b))
-    return rule is not None and fn == rule['function'] and names <= rule['names']
-
-def find_cycles(edges, allowed={}):
-    "Each strongly connected group of modules with more than one member, as one cycle through it."
-    graph = {}
-    for e in edges:
-        a, b = e[:2]
-        graph.setdefault(a, set())
-        graph.setdefault(b, set())
-        if not _allowed(e, allowed): graph[a].add(b)
-    index, low, stack, on, sccs = {}, {}, [], set(), []
-    def visit(v):  # Tarjan; the graph is a few dozen modules, recursion is fine
-        index[v] = low[v] = len(index); stack.append(v); on.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on: low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop(); on.discard(w); comp.append(w)
-                if w == v: break
-            if len(comp) > 1: sccs.append(set(comp))
-    for v in sorted(graph):
-        if v not in index: visit(v)
-    cycles = []
-    for comp in sccs:  # one concrete path around the group, from its first module back to it
-        start = min(comp)
-        path, seen = [start], {start}
-        def walk(v):
-            for w in sorted(graph[v] & comp):
-                if w == start and len(path) > 1: return True
-                if w not in seen:
-                    path.append(w); seen.add(w)
-                    if walk(w): return True
-                    path.pop()
-            return False
-        walk(start)
-        cycles.append(path + [start])
-    return cycles
+def find_cycles(edges):
+    "One cycle (a path back to its first module) through each strongly connected group of more than one module."
+    import networkx as nx
+    g = nx.DiGraph((e[0], e[1]) for e in edges)
+    out = []
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1:
+            path = [a for a, _ in nx.find_cycle(g.subgraph(comp), source=min(comp))]
+            out.append(path + [path[0]])
+    return sorted(out)
 
 def describe(cycle, edges):
     "A cycle as 'a -> b -> a', each arrow with the file:line of the import."
@@ -128,20 +85,8 @@ def describe(cycle, edges):
 def test_no_import_cycle():
     edges = import_edges(ROOT/PKG)
     assert any(a == 'lgsid_nb.osm' and b == 'lgsid_nb.data' for a, b, *_ in edges)  # the walk sees imports at all
-    cycles = find_cycles(edges, allowed=TRANSITIONAL)
+    cycles = find_cycles(edges)
     assert not cycles, "import circle(s) in lgsid_nb:\n  " + '\n  '.join(describe(c, edges) for c in cycles)
-
-def test_transitional_imports_still_needed():
-    "An allowance whose import is gone, or whose last caller has moved, must be deleted."
-    edges = import_edges(ROOT/PKG)
-    for (a, b), rule in TRANSITIONAL.items():
-        assert any(e[:2] == (a, b) and _allowed(e, TRANSITIONAL) for e in edges), \
-            f"{a} no longer imports {b} in {rule['function']}: delete its TRANSITIONAL entry ({rule['why']})"
-    callers = [f"{f.relative_to(ROOT)}" for d in ('nbs', PKG, 'bench', 'tools') for f in sorted((ROOT/d).rglob('*'))
-               if f.suffix in ('.py', '.ipynb') and '.ipynb_checkpoints' not in f.parts and f.name != '01_data.ipynb'
-               and re.search(r"lgsid_nb\.data import[^\n]*\bdefault_items\b", f.read_text())]
-    if ('lgsid_nb.data', 'lgsid_nb.osm') in TRANSITIONAL:
-        assert callers, "nothing imports default_items from lgsid_nb.data any more: delete the alias in nbs/01_data and its TRANSITIONAL entry"
 
 def test_finds_a_cycle(tmp_path):
     "The check itself: a circle through a function-level relative import is found and named."
@@ -158,6 +103,3 @@ def test_finds_a_cycle(tmp_path):
     assert cycles == [['toy.a', 'toy.b', 'toy.c', 'toy.a']], cycles
     msg = describe(cycles[0], edges)
     assert 'toy.c -> toy.a (toy/c.py:3)' in msg, msg
-    assert find_cycles(edges, allowed={('toy.c', 'toy.a'): dict(function='g', names={'*'})}) == []
-    assert find_cycles(edges, allowed={('toy.c', 'toy.a'): dict(function='h', names={'*'})}) == cycles  # another function
-    assert find_cycles(edges, allowed={('toy.c', 'toy.a'): dict(function='g', names={'f'})}) == cycles  # another name
