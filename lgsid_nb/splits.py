@@ -16,8 +16,8 @@ __all__ = ['sort_interactions', 'leave_one_out', 'ctr_samples', 'pad_histories']
 def sort_interactions(interactions:pd.DataFrame, # the Interactions shape: user_id, item_id, timestamp
                       where:str='interactions', # a name for error messages
                       items:pd.DataFrame|None=None, # if given, every item_id must be one of its items
-                     ):
-    "Validate (`data.validate_interactions`) and sort stably by user then time; returns (sorted frame, user start, user end)."
+                     )->tuple[pd.DataFrame, np.ndarray, np.ndarray]: # sorted rows; per row its user's start, end
+    "Validate (`data.validate_interactions`) and sort stably by user then time."
     df = validate_interactions(interactions, items=items, file=where)
     u = df['user_id'].to_numpy()
     new = np.r_[True, u[1:] != u[:-1]]
@@ -37,7 +37,7 @@ def _roles(start, end, min_len=3):
 def leave_one_out(interactions:pd.DataFrame, # the Interactions shape
                   short:typing.Literal['train', 'drop']='train', # users with < 3 interactions: all to train, or dropped
                   where:str='interactions', # a name for error messages
-                 ):
+                 )->tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]: # train, valid, test (each sorted by user, time)
     "Split by time per user: last interaction -> test, second last -> valid, the rest -> train."
     if short not in ('train', 'drop'): raise ConfigError(f"short must be 'train' or 'drop', got {short!r}")
     df, start, end = sort_interactions(interactions, where)
@@ -47,22 +47,22 @@ def leave_one_out(interactions:pd.DataFrame, # the Interactions shape
     return pick(0), pick(1), pick(2)
 
 # %% ../nbs/01d_splits.ipynb #1b0860b2
-def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
-                items:pd.DataFrame, # the ItemTable (candidates for negatives; defines `item_idx`)
-                neg_ratio:int=4, # negatives per positive
-                max_hist:int=50, # keep the last `max_hist` earlier interactions
-                seed:int=0, # seed for negative sampling
-                split:typing.Literal['all', 'train', 'valid', 'test']='all', # which targets (see above)
-                min_hist:int=1, # skip targets with fewer earlier interactions
-                neg_sampling:typing.Literal['uniform', 'popularity']='uniform', # how negatives are drawn
-                where:str='interactions', # a name for error messages
-               )->pd.DataFrame:
-    "Click-through samples: each target positive with `neg_ratio` seeded negatives, sharing a leak-free history."
-    if split not in ('all', 'train', 'valid', 'test'): raise ConfigError(f"split must be 'all', 'train', 'valid' or 'test', got {split!r}")
-    if neg_sampling not in ('uniform', 'popularity'): raise ConfigError(f"neg_sampling must be 'uniform' or 'popularity', got {neg_sampling!r}")
-    if not (isinstance(neg_ratio, (int, np.integer)) and neg_ratio >= 0): raise ConfigError(f"neg_ratio must be an int >= 0, got {neg_ratio!r}")
-    if not (isinstance(max_hist, (int, np.integer)) and max_hist >= 1): raise ConfigError(f"max_hist must be an int >= 1, got {max_hist!r}")
-    if not (0 <= min_hist <= max_hist): raise ConfigError(f"min_hist must be in [0, max_hist={max_hist}], got {min_hist!r}")
+def _check_ctr_options(split, neg_sampling, neg_ratio, max_hist, min_hist):
+    "Raise `ConfigError` for an unknown `split` or `neg_sampling`, or counts out of range."
+    if split not in ('all', 'train', 'valid', 'test'):
+        raise ConfigError(f"split must be 'all', 'train', 'valid' or 'test', got {split!r}")
+    if neg_sampling not in ('uniform', 'popularity'):
+        raise ConfigError(f"neg_sampling must be 'uniform' or 'popularity', got {neg_sampling!r}")
+    if not (isinstance(neg_ratio, (int, np.integer)) and neg_ratio >= 0):
+        raise ConfigError(f"neg_ratio must be an int >= 0, got {neg_ratio!r}")
+    if not (isinstance(max_hist, (int, np.integer)) and max_hist >= 1):
+        raise ConfigError(f"max_hist must be an int >= 1, got {max_hist!r}")
+    if not (0 <= min_hist <= max_hist):
+        raise ConfigError(f"min_hist must be in [0, max_hist={max_hist}], got {min_hist!r}")
+
+# %% ../nbs/01d_splits.ipynb #28b58046
+def _item_index(items):
+    "The items' ids as a str array and a `pd.Index`; `DataError` for a missing column or duplicate ids."
     if 'item_id' not in items.columns: Problems('items').add(None, 'item_id', None, 'missing column').raise_if_any()
     item_ids = items['item_id'].astype(str).to_numpy()
     index = pd.Index(item_ids)
@@ -70,58 +70,80 @@ def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
         ps = Problems('items')
         for r in np.flatnonzero(index.duplicated())[:50]: ps.add(int(r) + 1, 'item_id', index[r], 'duplicate item_id')
         ps.raise_if_any()
-    df, start, end = sort_interactions(interactions, where, items=items)
-    code = index.get_indexer(df['item_id'])
-    n, m = len(df), len(item_ids)
-    ts = df['timestamp']
-    t = ts.dt.tz_localize(None).to_numpy().astype('datetime64[ns]').view('int64')
-    # history end = first row of this user with the same timestamp (strictly-before rule)
+    return item_ids, index
+
+# %% ../nbs/01d_splits.ipynb #dbcf1320
+def _history_bounds(start, t):
+    "Per sorted row: the first row of its (user, time) block, where its history ends, and the block's last row."
+    n = len(t)
     blk_new = np.r_[True, (start[1:] != start[:-1]) | (t[1:] != t[:-1])] if n else np.zeros(0, bool)
     hist_end = np.maximum.accumulate(np.where(blk_new, np.arange(n), 0)) if n else np.zeros(0, 'int64')
     blk_last = np.r_[np.flatnonzero(blk_new)[1:] - 1, n - 1][np.cumsum(blk_new) - 1] if n else np.zeros(0, 'int64')
-    role = np.maximum(_roles(start, end), 0)
-    want = np.ones(n, bool) if split == 'all' else role == {'train': 0, 'valid': 1, 'test': 2}[split]
+    return hist_end, blk_last
+
+def _targets(start, hist_end, role, split, min_hist, max_hist):
+    "Rows `split` picks with at least `min_hist` earlier rows, and their history slices `[hb, he)`."
+    want = np.ones(len(start), bool) if split == 'all' else role == {'train': 0, 'valid': 1, 'test': 2}[split]
     tgt = np.flatnonzero(want & (hist_end - start >= min_hist))
-    hb, he = np.maximum(start[tgt], hist_end[tgt] - max_hist), hist_end[tgt]
-    # (user, item) -> time of the first visit; a candidate is excluded if first visit <= target time
+    return tgt, np.maximum(start[tgt], hist_end[tgt] - max_hist), hist_end[tgt]
+
+# %% ../nbs/01d_splits.ipynb #8bc21591
+def _first_visits(start, code, t, blk_last, m):
+    "Users as 0, 1, ...; sorted (user, item) keys, their first visit times; distinct items seen by each row's block."
+    n = len(code)
     u = np.cumsum(np.r_[True, start[1:] != start[:-1]]) - 1 if n else np.zeros(0, 'int64')
     pair = u.astype('int64') * m + code
     upair, first = np.unique(pair, return_index=True)
-    first_t = t[first]
-    # distinct items seen up to and including the target's timestamp block
     is_first = np.zeros(n, 'int64')
     is_first[first] = 1
     cum = np.cumsum(is_first)
     seen = cum[blk_last] - np.r_[0, cum][start]
+    return u, upair, t[first], seen
+
+def _check_unvisited(df, tgt, seen, m, neg_ratio, where):
+    "`DataError` naming the users (first 50 targets) who have under `neg_ratio` unvisited items left."
     short = np.flatnonzero(m - seen[tgt] < neg_ratio)
     if len(short):
         ps = Problems(where)
         for k in short[:50]:
             r = tgt[k]
-            ps.add(None, 'user_id', df['user_id'].iat[r], f"only {m - seen[r]} unvisited items left at {ts.iat[r]}, need neg_ratio={neg_ratio}")
+            ps.add(None, 'user_id', df['user_id'].iat[r],
+                   f"only {m - seen[r]} unvisited items left at {df['timestamp'].iat[r]}, need neg_ratio={neg_ratio}")
         ps.raise_if_any()
-    rng = np.random.default_rng(seed)
-    if neg_sampling == 'uniform': draw = lambda k: rng.integers(0, m, size=k)
-    else:
-        w = np.bincount(code[role == 0], minlength=m).astype('float64') + 1.0
-        cdf = np.cumsum(w) / w.sum()
-        draw = lambda k: np.minimum(np.searchsorted(cdf, rng.random(k), side='right'), m - 1)
-    nt = len(tgt)
+
+# %% ../nbs/01d_splits.ipynb #9edf0e4c
+def _sampler(rng, neg_sampling, train_codes, m):
+    "A function k -> k item codes drawn with `rng`: uniform, or by training popularity + 1."
+    if neg_sampling == 'uniform': return lambda k: rng.integers(0, m, size=k)
+    w = np.bincount(train_codes, minlength=m).astype('float64') + 1.0
+    cdf = np.cumsum(w) / w.sum()
+    return lambda k: np.minimum(np.searchsorted(cdf, rng.random(k), side='right'), m - 1)
+
+def _invalid(cand, tu, tt, upair, first_t, m):
+    "True where a candidate was visited by the target's user by the target's time, or repeats one to its left."
+    key = tu[:, None] * m + cand
+    p = np.minimum(np.searchsorted(upair, key), len(upair) - 1)
+    bad = (upair[p] == key) & (first_t[p] <= tt[:, None])
+    for k in range(1, cand.shape[1]):
+        bad[:, k] |= (cand[:, :k] == cand[:, k:k+1]).any(1)
+    return bad
+
+def _draw_negatives(draw, tu, tt, upair, first_t, m, neg_ratio):
+    "`neg_ratio` valid negatives per target (user `tu`, time `tt`), redrawing invalid ones."
+    nt = len(tu)
     neg = draw(nt * neg_ratio).reshape(nt, neg_ratio)
-    tu, tt = u[tgt].astype('int64'), t[tgt]
-    def invalid(cand):
-        key = tu[:, None] * m + cand
-        p = np.minimum(np.searchsorted(upair, key), len(upair) - 1)
-        bad = (upair[p] == key) & (first_t[p] <= tt[:, None])
-        for k in range(1, cand.shape[1]):
-            bad[:, k] |= (cand[:, :k] == cand[:, k:k+1]).any(1)
-        return bad
-    bad = invalid(neg) if nt and neg_ratio else np.zeros((nt, neg_ratio), bool)
+    bad = _invalid(neg, tu, tt, upair, first_t, m) if nt and neg_ratio else np.zeros((nt, neg_ratio), bool)
     for _ in range(10_000):
         if not bad.any(): break
         neg[bad] = draw(int(bad.sum()))
-        bad = invalid(neg)
+        bad = _invalid(neg, tu, tt, upair, first_t, m)
     else: raise RuntimeError('negative sampling did not converge')
+    return neg
+
+# %% ../nbs/01d_splits.ipynb #6cacbf1c
+def _assemble(df, item_ids, code, tgt, neg, hb, he):
+    "The samples: per target the positive, then its negatives, with the history slice `[hb, he)` as a tuple."
+    nt, neg_ratio = neg.shape
     k = 1 + neg_ratio
     idx = np.concatenate([code[tgt][:, None], neg], 1).ravel()
     uid = df['user_id'].astype(str).to_numpy()
@@ -131,15 +153,42 @@ def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
     return pd.DataFrame({
         'user_id': np.repeat(uid[tgt], k), 'item_id': item_ids[idx], 'item_idx': idx.astype('int64'),
         'label': np.tile(np.r_[1, np.zeros(neg_ratio, 'int8')].astype('int8'), nt),
-        'timestamp': ts.iloc[np.repeat(tgt, k)].to_numpy(), 'group': np.repeat(np.arange(nt), k),
+        'timestamp': df['timestamp'].iloc[np.repeat(tgt, k)].to_numpy(), 'group': np.repeat(np.arange(nt), k),
         'history': np.repeat(hist, k)})
+
+# %% ../nbs/01d_splits.ipynb #e765b596
+def ctr_samples(interactions:pd.DataFrame, # the Interactions shape
+                items:pd.DataFrame, # the ItemTable (candidates for negatives; defines `item_idx`)
+                neg_ratio:int=4, # negatives per positive
+                max_hist:int=50, # keep the last `max_hist` earlier interactions
+                seed:int=0, # seed for negative sampling
+                split:typing.Literal['all', 'train', 'valid', 'test']='all', # which targets (see above)
+                min_hist:int=1, # skip targets with fewer earlier interactions
+                neg_sampling:typing.Literal['uniform', 'popularity']='uniform', # how negatives are drawn
+                where:str='interactions', # a name for error messages
+               )->pd.DataFrame: # one row per sample: each positive followed by its negatives (columns above)
+    "Click-through samples: each target positive with `neg_ratio` seeded negatives, sharing a leak-free history."
+    _check_ctr_options(split, neg_sampling, neg_ratio, max_hist, min_hist)
+    item_ids, index = _item_index(items)
+    df, start, end = sort_interactions(interactions, where, items=items)
+    code = index.get_indexer(df['item_id'])
+    m = len(item_ids)
+    t = df['timestamp'].dt.tz_localize(None).to_numpy().astype('datetime64[ns]').view('int64')
+    hist_end, blk_last = _history_bounds(start, t)
+    role = np.maximum(_roles(start, end), 0)
+    tgt, hb, he = _targets(start, hist_end, role, split, min_hist, max_hist)
+    u, upair, first_t, seen = _first_visits(start, code, t, blk_last, m)
+    _check_unvisited(df, tgt, seen, m, neg_ratio, where)
+    draw = _sampler(np.random.default_rng(seed), neg_sampling, code[role == 0], m)
+    neg = _draw_negatives(draw, u[tgt].astype('int64'), t[tgt], upair, first_t, m, neg_ratio)
+    return _assemble(df, item_ids, code, tgt, neg, hb, he)
 
 # %% ../nbs/01d_splits.ipynb #fddc4dda
 def pad_histories(samples:pd.DataFrame, # output of `ctr_samples`
                   items:pd.DataFrame, # the ItemTable the indices refer to
                   max_len:int|None=None, # width; longer histories keep their most recent `max_len` items
                   pad:int=-1, # the padding value
-                 ):
+                 )->tuple[np.ndarray, np.ndarray]: # int64 [n, width] row indices (oldest first), int64 lengths
     "History tuples -> (int64 matrix [n, max_len] of ItemTable row indices, int64 lengths)."
     col = samples['history'].to_numpy()
     inv, _ = pd.factorize(np.fromiter(map(id, col), 'int64', len(col)))  # a group's rows share one tuple: do each once
@@ -147,8 +196,10 @@ def pad_histories(samples:pd.DataFrame, # output of `ctr_samples`
     lens = np.fromiter((len(h) for h in hist), 'int64', len(hist))
     width = int(lens.max(initial=0)) if max_len is None else int(max_len)
     keep = np.minimum(lens, width)
-    flat = pd.Index(items['item_id'].astype(str)).get_indexer([x for h, k in zip(hist, keep) for x in (h[len(h)-k:] if k else ())])
-    if (flat < 0).any(): Problems('samples').add(None, 'history', None, 'a history names an item not in the ItemTable').raise_if_any()
+    recent = [x for h, k in zip(hist, keep) for x in (h[len(h)-k:] if k else ())]
+    flat = pd.Index(items['item_id'].astype(str)).get_indexer(recent)
+    if (flat < 0).any():
+        Problems('samples').add(None, 'history', None, 'a history names an item not in the ItemTable').raise_if_any()
     out = np.full((len(hist), width), pad, 'int64')
     rows = np.repeat(np.arange(len(hist)), keep)
     cols = np.arange(len(flat)) - np.repeat(np.cumsum(keep) - keep, keep)
