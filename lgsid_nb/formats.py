@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv, dataclasses, hashlib, io, json, re
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import DataError, Problems, Problem, atomic_path
+from fastcore.basics import patch
+from .core import ConfigError, DataError, Problems, Problem, atomic_path
 from .data import (ITEM_COLUMNS, INTERACTION_COLUMNS, TEXT_MISSING, validate_items, validate_interactions,
                            read_items, read_interactions, assign_districts, summary,
                            TextTemplates, add_texts, prompt_text)
@@ -28,30 +29,38 @@ class Dataset:
     interactions: pd.DataFrame  # validated Interactions (item ids all in `items`)
     source: str  # 'foursquare', 'gowalla', 'yelp' or 'items'
     problems: list[Problem] = dataclasses.field(default_factory=list)  # bad lines dropped with `on_error='drop'`
-    def summary(self)->dict:
-        "`data.summary` of this data set."
-        return summary(self.items, self.interactions)
     def __repr__(self):
         s = self.summary()
-        return (f"Dataset({self.source}: {s['n_items']:,} items, {s['n_users']:,} users, {s['n_interactions']:,} interactions"
+        return (f"Dataset({self.source}: {s['n_items']:,} items, {s['n_users']:,} users, "
+                f"{s['n_interactions']:,} interactions"
                 + (f", {len(self.problems)} bad lines dropped" if self.problems else '') + ')')
+
+# %% ../nbs/01b_formats.ipynb #58049283
+@patch
+def summary(self:Dataset)->dict: # n_items, n_users, n_interactions and the lat/lon bounding box
+    "`data.summary` of this data set."
+    return summary(self.items, self.interactions)
 
 # %% ../nbs/01b_formats.ipynb #29a50e25
 def read_lines(path, # a line-oriented text file
                encoding:str='utf-8', # its encoding (Foursquare TSMC2014: latin-1)
-              )->tuple[pd.Series, bool]:
+              )->tuple[pd.Series, bool]: # non-blank lines by 1-based number; True if the last lacks its newline
     "Non-blank lines of `path` as a Series indexed by 1-based line number, and whether the last line lacks its newline."
-    path = Path(path); ps = Problems(path)
+    path = Path(path)
+    ps = Problems(path)
     if not path.is_file(): ps.add(None, None, None, 'file not found').raise_if_any()
     raw = path.read_bytes()
     if not raw.strip(): ps.add(None, None, None, 'empty file').raise_if_any()
     if b'\x00' in raw[:65536]:
-        ps.add(raw[:raw.index(b'\x00')].count(b'\n') + 1, None, raw[:6], f"NUL bytes: a binary or UTF-16 file, expected {encoding} text").raise_if_any()
+        ps.add(raw[:raw.index(b'\x00')].count(b'\n') + 1, None, raw[:6],
+               f"NUL bytes: a binary or UTF-16 file, expected {encoding} text").raise_if_any()
     try: text = raw.decode(encoding)
     except UnicodeDecodeError:
         for i, b in enumerate(raw.split(b'\n'), 1):
             try: b.decode(encoding)
-            except UnicodeDecodeError as e: ps.add(i, None, b[max(e.start-10, 0):e.end+10], f"not {encoding} text at byte {e.start+1} of the line ({e.reason})")
+            except UnicodeDecodeError as e:
+                ps.add(i, None, b[max(e.start-10, 0):e.end+10],
+                       f"not {encoding} text at byte {e.start+1} of the line ({e.reason})")
         ps.raise_if_any()
     lines = pd.Series(text.split('\n'), index=pd.RangeIndex(1, text.count('\n') + 2), dtype=object).str.rstrip('\r')
     return lines[lines.str.strip().ne('')], not text.endswith('\n')
@@ -62,7 +71,7 @@ def split_fields(lines:pd.Series, # from `read_lines`
                  ps:Problems, # collects the problems
                  truncated:bool=False, # the file ends without a newline
                  sep:str='\t', # the field separator
-                )->pd.DataFrame:
+                )->pd.DataFrame: # one str column per name, indexed by line number; only the lines that split right
     "Split lines into `names` columns (strings as given, index = line number); lines with the wrong field count go to `ps`."
     n = lines.str.count(re.escape(sep)) + 1
     bad = n.ne(len(names))
@@ -73,17 +82,20 @@ def split_fields(lines:pd.Series, # from `read_lines`
         ps.add(int(ln), None, lines[ln][:80], msg)
     good = lines[~bad]
     if not len(good): return pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
-    df = pd.read_csv(io.StringIO('\n'.join(good)), sep=sep, header=None, names=names, dtype=str, quoting=csv.QUOTE_NONE,
-                     na_filter=False, engine='c')   # the fields are already known to be right: the fast C parser splits them
+    # the fields are already known to be right: the fast C parser splits them
+    df = pd.read_csv(io.StringIO('\n'.join(good)), sep=sep, header=None, names=names, dtype=str,
+                     quoting=csv.QUOTE_NONE, na_filter=False, engine='c')
     df.index = good.index
     return df
 
+# %% ../nbs/01b_formats.ipynb #1cbbf2b0
 def to_number(df:pd.DataFrame, # from `split_fields`
               col:str, # the column to convert
               ps:Problems, # collects the problems
-              lo:float=-np.inf, hi:float=np.inf, # the allowed range
+              lo:float=-np.inf, # the smallest allowed value
+              hi:float=np.inf, # the largest allowed value
               integer:bool=False, # require whole numbers
-             )->pd.Series:
+             )->pd.Series: # float64, NaN where the value is bad
     "Column `col` as float64 (NaN where bad); non-numbers and values outside [lo, hi] go to `ps` with their lines."
     num = pd.to_numeric(df[col], errors='coerce').astype('float64')
     bad = num.isna() | (num < lo) | (num > hi) | ~np.isfinite(num)
@@ -98,20 +110,23 @@ def to_time(df:pd.DataFrame, # from `split_fields`
             col:str, # the column to convert
             fmt:str, # a `pd.to_datetime` format, e.g. '%a %b %d %H:%M:%S %z %Y'
             ps:Problems, # collects the problems
-           )->pd.Series:
+           )->pd.Series: # datetime64[ns, UTC], NaT where the value does not parse
     "Column `col` parsed to `datetime64[ns, UTC]` (naive times taken as UTC); unparseable values go to `ps`."
     t = pd.to_datetime(df[col], format=fmt, utc=True, errors='coerce').astype('datetime64[ns, UTC]')
-    for ln in df.index[t.isna().to_numpy()]: ps.add(int(ln), col, df.at[ln, col], f"unparseable timestamp (expected format {fmt!r})")
+    for ln in df.index[t.isna().to_numpy()]:
+        ps.add(int(ln), col, df.at[ln, col], f"unparseable timestamp (expected format {fmt!r})")
     return t
 
+# %% ../nbs/01b_formats.ipynb #6fc20535
 def _finish(ps:Problems, df:pd.DataFrame, on_error:str):
     "Raise the collected problems, or (on_error='drop') drop their lines from `df`."
-    if on_error not in ('raise', 'drop'): raise ValueError(f"on_error must be 'raise' or 'drop', got {on_error!r}")
-    ps.items.sort(key=lambda p: (p.row is not None, p.row or 0))   # in file order (stable: a line's problems keep their order)
+    if on_error not in ('raise', 'drop'): raise ConfigError(f"on_error must be 'raise' or 'drop', got {on_error!r}")
+    ps.items.sort(key=lambda p: (p.row is not None, p.row or 0))   # file order (stable: a line's problems keep their order)
     if on_error == 'raise': ps.raise_if_any()
     bad = {p.row for p in ps.items}
     keep = df[~df.index.isin(list(bad))]
-    if len(keep) == 0: Problems(ps.file).add(None, None, None, f"no valid lines left ({len(ps)} problems)").raise_if_any()
+    if len(keep) == 0:
+        Problems(ps.file).add(None, None, None, f"no valid lines left ({len(ps)} problems)").raise_if_any()
     return keep, list(ps.items)
 
 # %% ../nbs/01b_formats.ipynb #36bee787
@@ -137,13 +152,14 @@ L1_RULES = (  # (regex on the lower-cased category name, category_l1), first mat
 _L1 = [(re.compile(p), l1) for p, l1 in L1_RULES]
 
 def category_l1(name:str, # a category name, e.g. 'Italian Restaurant'
-               )->str:
+               )->str: # one of the coarse categories, 'other' or 'unknown'
     "The coarse category for a free-text category name ('other' if no rule matches, 'unknown' if empty)."
     s = str(name).strip().lower()
     if not s or s == TEXT_MISSING: return TEXT_MISSING
     return next((l1 for rx, l1 in _L1 if rx.search(s)), 'other')
 
-def category_slug(name:str)->str:
+def category_slug(name:str, # a category name, e.g. 'Arts & Crafts Store'
+                 )->str: # e.g. 'arts_&_crafts_store'
     "A fine category in the OSM style: lower case, spaces as '_'."
     return re.sub(r'\s+', '_', str(name).strip().lower())
 
@@ -151,13 +167,14 @@ def category_slug(name:str)->str:
 def items_from_checkins(ck:pd.DataFrame, # item_id, lat, lon[, category] per check-in
                         source:str, # the source tag
                         name:pd.Series|None=None, # a name per item_id (default: the category name)
-                       )->pd.DataFrame:
+                       )->pd.DataFrame: # an ItemTable (not yet validated), one row per item_id
     "One item per `item_id`: mean coordinate, most frequent category, in order of first appearance."
     g = ck.groupby('item_id', sort=False)
     items = g[['lat', 'lon']].mean()
     if 'category' in ck:
         cat = ck.groupby(['item_id', 'category'], sort=False).size().rename('n').reset_index()
-        cat = cat.sort_values('n', ascending=False, kind='mergesort').drop_duplicates('item_id').set_index('item_id')['category']
+        cat = cat.sort_values('n', ascending=False, kind='mergesort').drop_duplicates('item_id')
+        cat = cat.set_index('item_id')['category']
         items['category_name'] = cat.reindex(items.index).fillna('')
     else: items['category_name'] = ''
     items = items.reset_index()
@@ -165,13 +182,15 @@ def items_from_checkins(ck:pd.DataFrame, # item_id, lat, lon[, category] per che
                          'name': name.reindex(items['item_id']).to_numpy() if name is not None else items['category_name'],
                          'category': items['category_name'].map(category_slug).replace('', TEXT_MISSING),
                          'category_l1': items['category_name'].map(category_l1),
-                         'brand': '', 'lat': items['lat'], 'lon': items['lon'], 'city': '', 'district': '', 'address': '', 'source': source})
+                         'brand': '', 'lat': items['lat'], 'lon': items['lon'], 'city': '', 'district': '', 'address': '',
+                         'source': source})
 
 def _place(items, districts, district_kw):
     return assign_districts(items, **(district_kw or {})) if districts else items
 
 # %% ../nbs/01b_formats.ipynb #361c3c74
-FOURSQUARE_COLUMNS = ['userId', 'venueId', 'venueCategoryId', 'venueCategory', 'latitude', 'longitude', 'timezoneOffset', 'utcTimestamp']
+FOURSQUARE_COLUMNS = ['userId', 'venueId', 'venueCategoryId', 'venueCategory', 'latitude', 'longitude', 'timezoneOffset',
+                      'utcTimestamp']
 FOURSQUARE_TIME = '%a %b %d %H:%M:%S %z %Y'
 
 def load_foursquare(path, # dataset_TSMC2014_NYC.txt or _TKY.txt
@@ -179,14 +198,16 @@ def load_foursquare(path, # dataset_TSMC2014_NYC.txt or _TKY.txt
                     on_error:str='raise', # 'raise' a DataError listing every bad line, or 'drop' bad lines
                     districts:bool=True, # fill city/district from GeoNames
                     district_kw:dict|None=None, # extra arguments for `data.assign_districts`
-                   )->Dataset:
+                   )->Dataset: # items (mean check-in coordinates), interactions with `tz_offset_min`
     "Load a Foursquare TSMC2014 check-in file."
-    path = Path(path); ps = Problems(path)
+    path = Path(path)
+    ps = Problems(path)
     lines, cut = read_lines(path, encoding)
     df = split_fields(lines, FOURSQUARE_COLUMNS, ps, cut)
     for c in ('userId', 'venueId'):
         for ln in df.index[df[c].eq('').to_numpy()]: ps.add(int(ln), c, None, 'missing id')
-    df['lat'] = to_number(df, 'latitude', ps, -90, 90); df['lon'] = to_number(df, 'longitude', ps, -180, 180)
+    df['lat'] = to_number(df, 'latitude', ps, -90, 90)
+    df['lon'] = to_number(df, 'longitude', ps, -180, 180)
     df['tz_offset_min'] = to_number(df, 'timezoneOffset', ps, -720, 840, integer=True)
     df['timestamp'] = to_time(df, 'utcTimestamp', FOURSQUARE_TIME, ps)
     df, problems = _finish(ps, df, on_error)
@@ -204,14 +225,16 @@ def load_gowalla(path, # loc-gowalla_totalCheckins.txt
                  on_error:str='raise', # 'raise' a DataError listing every bad line, or 'drop' bad lines
                  districts:bool=True, # fill city/district from GeoNames
                  district_kw:dict|None=None, # extra arguments for `data.assign_districts`
-                )->Dataset:
+                )->Dataset: # items (mean check-in coordinates, no names or categories) and interactions
     "Load a Gowalla check-in file."
-    path = Path(path); ps = Problems(path)
+    path = Path(path)
+    ps = Problems(path)
     lines, cut = read_lines(path, 'utf-8')
     df = split_fields(lines, GOWALLA_COLUMNS, ps, cut)
     for c in ('user', 'location id'):
         for ln in df.index[df[c].eq('').to_numpy()]: ps.add(int(ln), c, None, 'missing id')
-    df['lat'] = to_number(df, 'latitude', ps, -90, 90); df['lon'] = to_number(df, 'longitude', ps, -180, 180)
+    df['lat'] = to_number(df, 'latitude', ps, -90, 90)
+    df['lon'] = to_number(df, 'longitude', ps, -180, 180)
     df['timestamp'] = to_time(df, 'check-in time', GOWALLA_TIME, ps)
     df, problems = _finish(ps, df, on_error)
     df = df.assign(item_id='gowalla:' + df['location id'])
@@ -222,47 +245,64 @@ def load_gowalla(path, # loc-gowalla_totalCheckins.txt
     return Dataset(items, validate_interactions(inter, items, file=path), 'gowalla', problems)
 
 # %% ../nbs/01b_formats.ipynb #da8514fd
-YELP_BROAD = {'restaurants', 'food', 'nightlife', 'shopping', 'active life', 'arts & entertainment', 'beauty & spas',
-              'health & medical', 'hotels & travel', 'local services', 'home services', 'automotive', 'education',
-              'professional services', 'event planning & services', 'pets', 'financial services',
-              'public services & government', 'religious organizations', 'mass media', 'local flavor'}
-_DAYS = {'Monday': 'Mo', 'Tuesday': 'Tu', 'Wednesday': 'We', 'Thursday': 'Th', 'Friday': 'Fr', 'Saturday': 'Sa', 'Sunday': 'Su'}
+def _json_record(ln, b, ps, required, fields):
+    "The object on line `ln` (bytes `b`), only `fields`; None after recording its problem(s) in `ps`."
+    cut = not b.endswith(b'\n')
+    try: s = b.decode('utf-8').rstrip('\r\n')
+    except UnicodeDecodeError as e:
+        ps.add(ln, None, b[max(e.start-10, 0):e.end+10], f"not utf-8 text at byte {e.start+1} of the line ({e.reason})")
+        return None
+    try: o = json.loads(s)
+    except json.JSONDecodeError as e:
+        ps.add(ln, None, s[max(e.pos-20, 0):e.pos+20], f"malformed JSON: {e.msg} at character {e.pos+1}"
+               + (' (truncated: the file ends in the middle of this line)' if cut else ''))
+        return None
+    if not isinstance(o, dict):
+        ps.add(ln, None, s[:40], f"expected a JSON object, got {type(o).__name__}")
+        return None
+    miss = [k for k in required if o.get(k) is None or o.get(k) == '']
+    for k in miss: ps.add(ln, k, None, 'missing field')
+    if miss: return None
+    return o if fields is None else {k: o.get(k) for k in fields}
 
+# %% ../nbs/01b_formats.ipynb #220e6230
 def json_lines(path, # a JSON-lines file (UTF-8)
                ps:Problems, # collects the problems
                required:tuple[str, ...]=(), # fields every object must have (non-null)
                fields:tuple[str, ...]|None=None, # keep only these fields (None: all); saves memory on big files
-              )->list[tuple[int, dict]]:
+              )->list[tuple[int, dict]]: # (line number, object) for every good line
     "The objects of a JSON-lines file with their line numbers; bad bytes, malformed lines and missing fields go to `ps`."
     path = Path(path)
     if not path.is_file(): ps.add(None, None, None, 'file not found').raise_if_any()
     with open(path, 'rb') as f: head = f.read(65536)
-    if b'\x00' in head: ps.add(head[:head.index(b'\x00')].count(b'\n') + 1, None, head[:6], 'NUL bytes: a binary or UTF-16 file, expected utf-8 text').raise_if_any()
-    out, n, last, cut = [], 0, 0, False
+    if b'\x00' in head:
+        ps.add(head[:head.index(b'\x00')].count(b'\n') + 1, None, head[:6],
+               'NUL bytes: a binary or UTF-16 file, expected utf-8 text').raise_if_any()
+    out, n = [], 0
     with open(path, 'rb') as f:   # streamed line by line: the real review file is several GB
         for ln, b in enumerate(f, 1):
             if not b.strip(): continue
-            n, cut = n + 1, not b.endswith(b'\n')
-            try: s = b.decode('utf-8').rstrip('\r\n')
-            except UnicodeDecodeError as e:
-                ps.add(ln, None, b[max(e.start-10, 0):e.end+10], f"not utf-8 text at byte {e.start+1} of the line ({e.reason})"); continue
-            try: o = json.loads(s)
-            except json.JSONDecodeError as e:
-                ps.add(ln, None, s[max(e.pos-20, 0):e.pos+20], f"malformed JSON: {e.msg} at character {e.pos+1}"
-                       + (' (truncated: the file ends in the middle of this line)' if cut else '')); continue
-            if not isinstance(o, dict): ps.add(ln, None, s[:40], f"expected a JSON object, got {type(o).__name__}"); continue
-            miss = [k for k in required if o.get(k) is None or o.get(k) == '']
-            for k in miss: ps.add(ln, k, None, 'missing field')
-            if not miss: out.append((ln, o if fields is None else {k: o.get(k) for k in fields}))
+            n += 1
+            o = _json_record(ln, b, ps, required, fields)
+            if o is not None: out.append((ln, o))
     if n == 0: ps.add(None, None, None, 'empty file').raise_if_any()
     return out
+
+# %% ../nbs/01b_formats.ipynb #0a83d2d6
+YELP_BROAD = {'restaurants', 'food', 'nightlife', 'shopping', 'active life', 'arts & entertainment', 'beauty & spas',
+              'health & medical', 'hotels & travel', 'local services', 'home services', 'automotive', 'education',
+              'professional services', 'event planning & services', 'pets', 'financial services',
+              'public services & government', 'religious organizations', 'mass media', 'local flavor'}
+_DAYS = {'Monday': 'Mo', 'Tuesday': 'Tu', 'Wednesday': 'We', 'Thursday': 'Th', 'Friday': 'Fr', 'Saturday': 'Sa',
+         'Sunday': 'Su'}
 
 def _categories(v):
     if v is None: return []
     if isinstance(v, str): return [c.strip() for c in v.split(',') if c.strip()]
     return [str(c).strip() for c in v if str(c).strip()]
 
-def yelp_category(cats:list[str])->tuple[str, str]:
+def yelp_category(cats:list[str], # a business's categories, in Yelp's order
+                 )->tuple[str, str]: # (fine category slug, category_l1)
     "(fine category, category_l1) for a Yelp business's category list."
     if not cats: return TEXT_MISSING, TEXT_MISSING
     fine = next((c for c in cats if c.lower() not in YELP_BROAD), cats[0])
@@ -274,63 +314,89 @@ def _hours(h):
     fix = lambda t: ':'.join(f"{int(x):02d}" for x in t.split(':')) if re.fullmatch(r'\d+:\d+', t) else t
     return '; '.join(f"{_DAYS.get(d, d)} {'-'.join(fix(t) for t in str(v).split('-'))}" for d, v in h.items())
 
-# %% ../nbs/01b_formats.ipynb #0a83d2d6
+# %% ../nbs/01b_formats.ipynb #0b87c204
 YELP_BUSINESS = 'yelp_academic_dataset_business.json'
 YELP_REVIEW = 'yelp_academic_dataset_review.json'
 YELP_TIME = '%Y-%m-%d %H:%M:%S'
 
+def _business_rows(recs, ps):
+    "One item row per business object, with its line; a repeated business id goes to `ps`."
+    rows, seen = [], {}
+    for ln, o in recs:
+        bid = str(o['business_id'])
+        if bid in seen:
+            ps.add(ln, 'business_id', bid, f"duplicate business id (first seen at line {seen[bid]})")
+            continue
+        seen[bid] = ln
+        cat, l1 = yelp_category(_categories(o.get('categories')))
+        rows.append({'line': ln, 'item_id': 'yelp:' + bid, 'name': str(o['name']), 'category': cat, 'category_l1': l1,
+                     'brand': '', 'latitude': o['latitude'], 'longitude': o['longitude'], 'city': o.get('city') or '',
+                     'district': o.get('neighborhood') or '', 'address': o.get('address') or '',
+                     'postcode': o.get('postal_code') or '', 'opening_hours': _hours(o.get('hours')),
+                     'categories': ', '.join(_categories(o.get('categories'))), 'source': 'yelp'})
+    return rows
+
+def _yelp_items(bp, on_error, districts, district_kw):
+    "The validated items of business file `bp`, and the problems of the lines dropped."
+    ps = Problems(bp)
+    rows = _business_rows(json_lines(bp, ps, ('business_id', 'name', 'latitude', 'longitude')), ps)
+    if not rows:
+        ps.raise_if_any()
+        ps.add(None, None, None, 'no businesses').raise_if_any()
+    b = pd.DataFrame(rows).set_index('line')
+    b['lat'] = to_number(b, 'latitude', ps, -90, 90)
+    b['lon'] = to_number(b, 'longitude', ps, -180, 180)
+    b, problems = _finish(ps, b, on_error)
+    items = b.drop(columns=['latitude', 'longitude']).reset_index(drop=True)
+    return validate_items(_place(items, districts, district_kw), file=bp), problems
+
+# %% ../nbs/01b_formats.ipynb #b3f3f515
+def _yelp_reviews(rp, items, on_error):
+    "Interactions (with `rating`) from review file `rp`, and the problems of the lines dropped."
+    rs = Problems(rp)
+    known = set(items['item_id'])
+    rev = json_lines(rp, rs, ('user_id', 'business_id', 'date'), fields=('user_id', 'business_id', 'date', 'stars'))
+    r = pd.DataFrame([{'line': ln, 'user_id': str(o['user_id']), 'item_id': 'yelp:' + str(o['business_id']),
+                       'date': str(o['date']), 'rating': o.get('stars')} for ln, o in rev],
+                     columns=['line', 'user_id', 'item_id', 'date', 'rating']).set_index('line')
+    for ln in r.index[~r['item_id'].isin(known).to_numpy()]:
+        rs.add(int(ln), 'business_id', r.at[ln, 'item_id'][5:], 'unknown business (not in the business file)')
+    r['timestamp'] = to_time(r, 'date', YELP_TIME, rs)
+    if len(r) == 0:
+        rs.raise_if_any()
+        rs.add(None, None, None, 'no reviews').raise_if_any()
+    r, problems = _finish(rs, r, on_error)
+    rating = pd.to_numeric(r['rating'], errors='coerce')
+    return r[['user_id', 'item_id', 'timestamp']].assign(rating=rating).reset_index(drop=True), problems
+
+# %% ../nbs/01b_formats.ipynb #011e5037
 def load_yelp(business_path, # yelp_academic_dataset_business.json, or the folder holding both files
               review_path=None, # yelp_academic_dataset_review.json (default: next to the business file)
               on_error:str='raise', # 'raise' a DataError listing every bad line, or 'drop' bad lines
               districts:bool=True, # fill empty districts from GeoNames
               district_kw:dict|None=None, # extra arguments for `data.assign_districts`
-             )->Dataset:
+             )->Dataset: # businesses as items, reviews as interactions (with `rating`)
     "Load the Yelp Open Dataset's businesses (items) and reviews (interactions)."
     bp = Path(business_path)
     if bp.is_dir(): bp = bp/YELP_BUSINESS
     rp = Path(review_path) if review_path is not None else bp.parent/YELP_REVIEW
-    ps = Problems(bp)
-    recs = json_lines(bp, ps, ('business_id', 'name', 'latitude', 'longitude'))
-    rows, seen = [], {}
-    for ln, o in recs:
-        bid = str(o['business_id'])
-        if bid in seen: ps.add(ln, 'business_id', bid, f"duplicate business id (first seen at line {seen[bid]})"); continue
-        seen[bid] = ln
-        cat, l1 = yelp_category(_categories(o.get('categories')))
-        rows.append({'line': ln, 'item_id': 'yelp:' + bid, 'name': str(o['name']), 'category': cat, 'category_l1': l1, 'brand': '',
-                     'latitude': o['latitude'], 'longitude': o['longitude'], 'city': o.get('city') or '',
-                     'district': o.get('neighborhood') or '', 'address': o.get('address') or '',
-                     'postcode': o.get('postal_code') or '', 'opening_hours': _hours(o.get('hours')),
-                     'categories': ', '.join(_categories(o.get('categories'))), 'source': 'yelp'})
-    if not rows: ps.raise_if_any(); ps.add(None, None, None, 'no businesses').raise_if_any()
-    b = pd.DataFrame(rows).set_index('line')
-    b['lat'] = to_number(b, 'latitude', ps, -90, 90); b['lon'] = to_number(b, 'longitude', ps, -180, 180)
-    b, problems = _finish(ps, b, on_error)
-    items = b.drop(columns=['latitude', 'longitude']).reset_index(drop=True)
-    items = validate_items(_place(items, districts, district_kw), file=bp)
-    rs = Problems(rp)
-    known = set(items['item_id'])
-    rev = json_lines(rp, rs, ('user_id', 'business_id', 'date'), fields=('user_id', 'business_id', 'date', 'stars'))
-    r = pd.DataFrame([{'line': ln, 'user_id': str(o['user_id']), 'item_id': 'yelp:' + str(o['business_id']), 'date': str(o['date']),
-                       'rating': o.get('stars')} for ln, o in rev], columns=['line', 'user_id', 'item_id', 'date', 'rating']).set_index('line')
-    for ln in r.index[~r['item_id'].isin(known).to_numpy()]: rs.add(int(ln), 'business_id', r.at[ln, 'item_id'][5:], 'unknown business (not in the business file)')
-    r['timestamp'] = to_time(r, 'date', YELP_TIME, rs)
-    if len(r) == 0: rs.raise_if_any(); rs.add(None, None, None, 'no reviews').raise_if_any()
-    r, rproblems = _finish(rs, r, on_error)
-    inter = r[['user_id', 'item_id', 'timestamp']].assign(rating=pd.to_numeric(r['rating'], errors='coerce')).reset_index(drop=True)
+    items, problems = _yelp_items(bp, on_error, districts, district_kw)
+    inter, rproblems = _yelp_reviews(rp, items, on_error)
     return Dataset(items, validate_interactions(inter, items, file=rp), 'yelp', problems + rproblems)
 
 # %% ../nbs/01b_formats.ipynb #3a8cd556
 FORMATS = ('foursquare', 'gowalla', 'yelp', 'items')
 
-def guess_format(path)->str:
+def guess_format(path, # a data file or a folder
+                )->str: # 'foursquare', 'gowalla', 'yelp' or 'items'; `ConfigError` when the name says nothing
     "The format a file name suggests ('foursquare', 'gowalla', 'yelp' or 'items')."
-    p = Path(path); n = p.name.lower()
+    p = Path(path)
+    n = p.name.lower()
     if p.suffix.lower() in ('.parquet', '.pq', '.csv'): return 'items'
     if p.is_dir() and (p/YELP_BUSINESS).exists() or n.startswith('yelp'): return 'yelp'
     if 'tsmc2014' in n or 'foursquare' in n or n.startswith('fsq'): return 'foursquare'
     if 'gowalla' in n: return 'gowalla'
-    raise ValueError(f"{path}: cannot tell the format from the name; pass format= one of {', '.join(FORMATS)}")
+    raise ConfigError(f"{path}: cannot tell the format from the name; pass format= one of {', '.join(FORMATS)}")
 
 def _empty_interactions():
     return pd.DataFrame({'user_id': pd.Series([], dtype=str), 'item_id': pd.Series([], dtype=str),
@@ -340,14 +406,14 @@ def load_dataset(path, # the data file (for yelp: the business file or its folde
                  format:str|None=None, # one of FORMATS; None: guessed from the name
                  interactions=None, # for format 'items': an optional Interactions file
                  **kw, # passed to the loader (on_error, districts, district_kw, review_path)
-                )->Dataset:
+                )->Dataset: # the items, the interactions (none for 'items' without a file) and the source
     "Load a data set in one of the supported formats."
     fmt = guess_format(path) if format is None else str(format).lower()
-    if fmt not in FORMATS: raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    if fmt not in FORMATS: raise ConfigError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     if fmt == 'foursquare': return load_foursquare(path, **kw)
     if fmt == 'gowalla': return load_gowalla(path, **kw)
     if fmt == 'yelp': return load_yelp(path, **kw)
-    if kw: raise ValueError(f"format 'items' takes no options, got {', '.join(kw)}")
+    if kw: raise ConfigError(f"format 'items' takes no options, got {', '.join(kw)}")
     items = read_items(path)
     inter = read_interactions(interactions, items) if interactions is not None else _empty_interactions()
     return Dataset(items, inter, 'items')
@@ -368,14 +434,14 @@ FSQ_CUISINES = {  # a cuisine with its own Foursquare category (others: '<Cuisin
     'chicken': 'Fried Chicken Joint', 'kebab': 'D\u00f6ner Restaurant', 'ramen': 'Ramen / Noodle House', 'curry': 'Curry House'}
 
 def foursquare_category(category:str, # a simulator category, e.g. 'restaurant:italian' or 'cafe'
-                       )->str:
+                       )->str: # e.g. 'Italian Restaurant'
     "A Foursquare-style venue category name: 'restaurant:italian' -> 'Italian Restaurant', 'cafe' -> 'Café'."
     fine, _, cuisine = str(category).partition(':')
     if cuisine: return FSQ_CUISINES.get(cuisine, f"{cuisine.replace('_', ' ').title()} Restaurant")
     return FSQ_CATEGORIES.get(fine, fine.replace('_', ' ').title())
 
 def hex_id(s:str, # any string, e.g. an item id
-          )->str:
+          )->str: # the first 24 hex digits of its MD5
     "A stable 24-hex-digit id for `s` (the form of TSMC2014's venue and category ids)."
     return hashlib.md5(str(s).encode('utf-8')).hexdigest()[:24]
 
@@ -384,7 +450,7 @@ FOURSQUARE_OUT = ('userId', 'venueId', 'venueCategoryId', 'venueCategory', 'lati
 
 def utc_offset_min(timestamp:pd.Series, # UTC times
                    timezone:pd.Series|str, # an IANA zone per time, or one for all
-                  )->pd.Series:
+                  )->pd.Series: # int64 minutes, local time minus UTC
     "The UTC offset in minutes of each time in its zone (daylight saving time included)."
     tz = pd.Series(timezone, index=timestamp.index) if isinstance(timezone, str) else timezone
     out = pd.Series(0, index=timestamp.index, dtype='int64')
@@ -407,19 +473,21 @@ def _write_lines(path, lines:pd.Series, eol:str, encoding:str):
 def write_foursquare(path, # the file to write, e.g. data/generated/tsmc2014_example.txt
                      venues:pd.DataFrame, # item_id, lat, lon, venue_category (a Foursquare name; else made from `category`)
                      checkins:pd.DataFrame, # user_id, item_id, timestamp (UTC), timezone (IANA zone of the user)
-                    )->Path:
+                    )->Path: # the file written
     "Write check-ins in the exact Foursquare TSMC2014 format (8 tab-separated columns, no header, latin-1, CRLF, in time order)."
     v = venues.set_index('item_id')
     name = v['venue_category'] if 'venue_category' in v else v['category'].map(foursquare_category)
     ps = Problems(path)
     for r, (iid, n) in enumerate(name.items(), 1):
         try: n.encode('latin-1')
-        except UnicodeEncodeError: ps.add(r, 'venue_category', n, f"venue {iid}: not representable in latin-1, the encoding of TSMC2014 files")
+        except UnicodeEncodeError:
+            ps.add(r, 'venue_category', n, f"venue {iid}: not representable in latin-1, the encoding of TSMC2014 files")
     ps.raise_if_any()
     ck = checkins.sort_values('timestamp', kind='stable')
     cat = ck.item_id.map(name)
     cols = [_user_numbers(ck.user_id, 1), ck.item_id.map(hex_id), cat.map(lambda c: hex_id('category:' + c)), cat,
-            ck.item_id.map(v.lat).map(repr), ck.item_id.map(v.lon).map(repr), utc_offset_min(ck.timestamp, ck.timezone).astype(str),
+            ck.item_id.map(v.lat).map(repr), ck.item_id.map(v.lon).map(repr),
+            utc_offset_min(ck.timestamp, ck.timezone).astype(str),
             ck.timestamp.dt.strftime(FOURSQUARE_TIME)]
     lines = cols[0].str.cat(cols[1:], sep='\t')
     return _write_lines(path, lines, '\r\n', 'latin-1')
@@ -430,24 +498,26 @@ GOWALLA_OUT = ('user', 'check-in time', 'latitude', 'longitude', 'location id')
 def write_gowalla(path, # the file to write, e.g. data/generated/gowalla_example.txt
                   venues:pd.DataFrame, # item_id, lat, lon (the location id is the venue's row number)
                   checkins:pd.DataFrame, # user_id, item_id, timestamp (UTC)
-                 )->Path:
+                 )->Path: # the file written
     "Write check-ins in the SNAP Gowalla format (user, ISO time, lat, lon, location id; tab-separated, UTF-8, each user's newest first)."
     v = venues.set_index('item_id')
     loc = pd.Series(np.arange(len(v)).astype(str), index=v.index)
-    ck = checkins.assign(u=_user_numbers(checkins.user_id, 0).astype('int64')).sort_values(['u', 'timestamp'], ascending=[True, False], kind='stable')
-    cols = [ck.u.astype(str), ck.timestamp.dt.strftime(GOWALLA_TIME), ck.item_id.map(v.lat).map(repr), ck.item_id.map(v.lon).map(repr), ck.item_id.map(loc)]
+    ck = checkins.assign(u=_user_numbers(checkins.user_id, 0).astype('int64'))
+    ck = ck.sort_values(['u', 'timestamp'], ascending=[True, False], kind='stable')
+    cols = [ck.u.astype(str), ck.timestamp.dt.strftime(GOWALLA_TIME), ck.item_id.map(v.lat).map(repr),
+            ck.item_id.map(v.lon).map(repr), ck.item_id.map(loc)]
     return _write_lines(path, cols[0].str.cat(cols[1:], sep='\t'), '\n', 'utf-8')
 
 # %% ../nbs/01b_formats.ipynb #0063bfc3
 def provenance_path(path # a data file
-                   )->Path:
+                   )->Path: # `<file>.provenance.json` beside it
     "Where `simulate.write_checkins` notes that a file is generated: `<file>.provenance.json`."
     return Path(str(path) + '.provenance.json')
 
 # %% ../nbs/01b_formats.ipynb #504be393
-def text_duplicates(items:pd.DataFrame, # an ItemTable (with content_text/location_text, else they are made with `templates`)
+def text_duplicates(items:pd.DataFrame, # an ItemTable (content_text/location_text, else made with `templates`)
                     templates:TextTemplates|None=None, # how items become text (default `data.TextTemplates()`)
-                   )->dict:
+                   )->dict: # dup_content_share, dup_prompt_share, distinct_content_texts, top_content_text/_items
     "Shares of items whose content text, and whose prompt, equals another item's; and the most shared content text."
     if not {'content_text', 'location_text'} <= set(items.columns): items = add_texts(items, templates)
     content = items['content_text'].astype(str).reset_index(drop=True)
@@ -460,14 +530,17 @@ def text_duplicates(items:pd.DataFrame, # an ItemTable (with content_text/locati
             'top_content_items': int(top.iloc[0]) if n else 0}
 
 def duplicate_warning(dups:dict, # from `text_duplicates` (or metrics with the same keys)
-                      threshold:float=0.3, # warn when more than this share of items share their content text or their prompt
-                     )->str:
+                      threshold:float=0.3, # warn when more than this share of items share their content text or prompt
+                     )->str: # the warning, or '' 
     "What items sharing their text mean for alignment and tokenization ('' when both shares are at most `threshold`)."
     c, p = dups['dup_content_share'], dups['dup_prompt_share']
     if max(c, p) <= threshold: return ''
-    ex = f" (the most common, {dups['top_content_text']!r}, {dups['top_content_items']:,} items)" if dups.get('top_content_text') else ''
+    top = dups.get('top_content_text')
+    ex = f" (the most common, {top!r}, {dups['top_content_items']:,} items)" if top else ''
     return (f"{c:.0%} of items share their content text with another item{ex}, {p:.0%} their whole prompt. "
-            "Alignment: the reward model cannot tell where a venue is from its content, so G-DPO may learn nothing or damage the encoder "
+            "Alignment: the reward model cannot tell where a venue is from its content, so G-DPO may learn nothing or damage "
+            "the encoder "
             "(the align stage skips it when the reward model is within noise of random). "
-            "Tokenization: identical texts give identical embeddings, so text-only SIDs (RQ-KMeans, RQ-VAE, LGSID-unaligned) collide within each group. "
+            "Tokenization: identical texts give identical embeddings, so text-only SIDs (RQ-KMeans, RQ-VAE, LGSID-unaligned) "
+            "collide within each group. "
             "Give items distinguishing content (names, brands, cuisines) if the source has any.")
