@@ -148,7 +148,7 @@ def toy_list_features(lists, # mismatch lists: `anchor` [n], `loc` [n, K+1] row 
 def tiny_reward(d:int=32, # embedding width
                 hidden:int=16, # hidden units
                 seed:int=0, # torch seed for the initialisation
-               ): # nn.Sequential: [B, d] -> [B] in (0, 1)
+               )->'torch.nn.Sequential': # [B, d] embeddings -> [B] scores in (0, 1)
     "A tiny MLP reward model (Linear, ReLU, Linear, sigmoid) with seeded weights."
     import torch
     from torch import nn
