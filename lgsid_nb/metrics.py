@@ -13,7 +13,7 @@ from .core import haversine_km, EARTH_RADIUS_KM
 __all__ = ['knn_indices', 'geo_knn_indices', 'town_coverage', 'category_agreement', 'knn_km', 'semantic_similarity', 'geo_report',
            'hit_at_k', 'ndcg_at_k', 'auc', 'gini']
 
-# %% ../nbs/00a_metrics.ipynb #362edab5
+# %% ../nbs/00a_metrics.ipynb #d219c0af
 def _unit(X):
     X = np.asarray(X, dtype='float32')
     if X.ndim != 2: raise ValueError(f"embeddings must be 2-d [n, d], got shape {X.shape}")
@@ -26,7 +26,8 @@ def _unit(X):
 def knn_indices(X, # embeddings [n, d] (need not be normalised)
                 k:int=5, # neighbours per item
                 exclude_self:bool=True, # drop the item itself
-                block:int=4096): # rows per matrix-product block
+                block:int=4096, # rows per matrix-product block
+               )->np.ndarray: # int64 [n, k], most similar first
     "Indices [n, k] of each row's k most cosine-similar rows."
     U = _unit(X)
     n = len(U)
@@ -41,8 +42,11 @@ def knn_indices(X, # embeddings [n, d] (need not be normalised)
         out[s:s+block] = np.take_along_axis(part, order, 1)
     return out
 
-def geo_knn_indices(lat, lon, # coordinates in degrees
-                    k:int=5): # neighbours per item
+# %% ../nbs/00a_metrics.ipynb #4178ceda
+def geo_knn_indices(lat, # latitudes in degrees
+                    lon, # longitudes in degrees
+                    k:int=5, # neighbours per item
+                   )->np.ndarray: # int64 [n, k], nearest first
     "Indices [n, k] of each item's k nearest items by great-circle distance (the geo oracle)."
     P = np.radians(np.c_[np.asarray(lat, 'float64'), np.asarray(lon, 'float64')])
     if k >= len(P): raise ValueError(f"k={k} needs more than {k} items, got {len(P)}")
@@ -51,58 +55,73 @@ def geo_knn_indices(lat, lon, # coordinates in degrees
     for i, row in enumerate(idx): res[i] = [j for j in row if j != i][:k]
     return res
 
-# %% ../nbs/00a_metrics.ipynb #72d12fe3
+# %% ../nbs/00a_metrics.ipynb #85410715
 def town_coverage(idx, # kNN indices [n, k]
-                  districts): # district (town) per item
+                  districts, # district (town) per item
+                 )->float: # share in [0, 1]
     "T@K: share of neighbours in the item's own district."
     d = np.asarray(districts)
     return float((d[idx] == d[:, None]).mean())
 
 def category_agreement(idx, # kNN indices [n, k]
-                       categories): # category per item
+                       categories, # category per item
+                      )->float: # share in [0, 1]
     "Share of neighbours with the item's own category."
     c = np.asarray(categories)
     return float((c[idx] == c[:, None]).mean())
 
 def knn_km(idx, # kNN indices [n, k]
-           lat, lon): # coordinates per item
+           lat, # latitude per item, degrees
+           lon, # longitude per item, degrees
+          )->float: # km
     "Median over items of the median km to their neighbours."
     lat, lon = np.asarray(lat, 'float64'), np.asarray(lon, 'float64')
     return float(np.median(np.median(haversine_km(lat[:, None], lon[:, None], lat[idx], lon[idx]), axis=1)))
 
-def semantic_similarity(A, B): # two embeddings of the same items, [n, d] each
+def semantic_similarity(A, # embeddings of n items [n, d]
+                        B, # other embeddings of the same items, same shape
+                       )->float: # mean cosine in [-1, 1]
     "Mean cosine between row i of A and row i of B."
     if np.shape(A) != np.shape(B): raise ValueError(f"shapes differ: {np.shape(A)} vs {np.shape(B)}")
     return float((_unit(A) * _unit(B)).sum(1).mean())
 
+# %% ../nbs/00a_metrics.ipynb #9747b887
 def geo_report(X, # embeddings [n, d], or None for the geo oracle
                items, # ItemTable with district, category, lat, lon
-               k:int=5): # neighbours
+               k:int=5, # neighbours
+              )->dict: # 't@k', 'category_agreement@k' and 'km@k'
     "T@K, category agreement@K and km@K of embeddings `X` (or of pure geographic neighbours if `X` is None)."
     idx = geo_knn_indices(items.lat, items.lon, k) if X is None else knn_indices(X, k)
-    return {f't@{k}': town_coverage(idx, items.district), f'category_agreement@{k}': category_agreement(idx, items.category),
+    return {f't@{k}': town_coverage(idx, items.district),
+            f'category_agreement@{k}': category_agreement(idx, items.category),
             f'km@{k}': knn_km(idx, items.lat, items.lon)}
 
-# %% ../nbs/00a_metrics.ipynb #5645c73a
-def hit_at_k(ranks, k:int):
+# %% ../nbs/00a_metrics.ipynb #0c43332e
+def hit_at_k(ranks, # 0-based rank of the held-out item per user, -1 = not retrieved
+             k:int, # list length
+            )->float: # share in [0, 1]
     "Share of users whose held-out item is in the top k."
     r = np.asarray(ranks)
     return float(((r >= 0) & (r < k)).mean())
 
-def ndcg_at_k(ranks, k:int):
+def ndcg_at_k(ranks, # 0-based rank of the held-out item per user, -1 = not retrieved
+              k:int, # list length
+             )->float: # mean NDCG in [0, 1]
     "NDCG@k with one relevant item per user."
     r = np.asarray(ranks, dtype='float64')
     ok = (r >= 0) & (r < k)
     return float(np.where(ok, 1/np.log2(np.where(ok, r, 0) + 2), 0).mean())
 
 def auc(y, # binary labels
-        s): # scores
+        s, # scores
+       )->float: # ROC AUC in [0, 1]
     "ROC AUC (scikit-learn)."
     y = np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError("AUC needs both positive and negative labels")
     return float(roc_auc_score(y, s))
 
-def gini(counts):
+def gini(counts, # non-negative exposure count per item (or district)
+        )->float: # 0 = equal exposure, 1 = all on one
     "Gini coefficient of non-negative counts (0 = equal exposure, 1 = all on one)."
     x = np.sort(np.asarray(counts, dtype='float64'))
     if len(x) == 0 or x.sum() == 0: return 0.0
