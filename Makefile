@@ -49,8 +49,8 @@ bench: install
 clean-runs:
 	rm -rf runs
 
-# ---- docs site and browser checks (tools/build_docs.py, tools/browser_check.py, tools/lab_check.py) ----
-.PHONY: docs docs-check lab-check chromium
+# ---- docs site and browser checks (tools/build_docs.py, tools/browser_check.py, tools/docs_coverage.py, tools/lab_check.py) ----
+.PHONY: docs docs-check docs-coverage lab-check chromium
 CHROMIUM ?= /usr/bin/chromium
 DOCS_ARGS ?=
 
@@ -63,9 +63,17 @@ chromium:
 docs: install
 	OMP_NUM_THREADS=1 $(BIN)/python tools/build_docs.py $(DOCS_ARGS)
 
-# Every page opened in headless chromium with the network cut off: plots and maps drawn, no external request.
+# Every page opened in headless chromium with the network cut off: plots and maps drawn, no external request;
+# then every public method of every public class has its show_doc heading on its page. Both run; either fails it.
 docs-check: docs chromium
-	$(BIN)/python tools/browser_check.py _docs --out _proc/checks/docs --expect 08_visual=plotly:5,plotly_drawn:5 08a_maps=leaflet:4,leaflet_drawn:4
+	@rc=0; \
+	$(BIN)/python tools/browser_check.py _docs --out _proc/checks/docs --expect 08_visual=plotly:5,plotly_drawn:5 08a_maps=leaflet:4,leaflet_drawn:4 || rc=1; \
+	$(BIN)/python tools/docs_coverage.py _docs || rc=1; \
+	exit $$rc
+
+# `documented methods: N of M` on the built site (fails if a public method has no show_doc), and the docments count.
+docs-coverage: docs
+	$(BIN)/python tools/docs_coverage.py _docs
 
 # JupyterLab headless: open nbs/08_visual.ipynb, Run All Cells, no error (the notebook on disk is not written).
 lab-check: install chromium

@@ -110,6 +110,12 @@ def process_one(src, dst):
             trees = cell.parsed_()
             return P._show_docs(trees) or all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees)
         _do_eval._lgsid = True; P._do_eval = _do_eval
+    if not getattr(P._def_names, '_lgsid', False):
+        def _def_names(cell, shown):  # like nbdev's, but a `@patch` method shown with `show_doc(Class.method)` is not shown twice
+            cellp = cell.parsed_()
+            return [P.showdoc_nm(o) for o in P.concat(cellp) if isinstance(o, P._def_types) and o.name not in shown
+                    and P.showdoc_nm(o) not in shown and (o.name[0] != '_' or o.name[:2] == '__')] if cellp else []
+        _def_names._lgsid = True; P._def_names = _def_names
     try: FilterDefaults()(nb)
     except Exception as e:  # e.g. a cell mixing imports and code that fails out of context: keep the page, lose show_doc
         sys.stderr.write(f'nbdev processors failed on {Path(src).name} ({str(e).splitlines()[0][:200]}); plain rendering\n')
