@@ -11,7 +11,8 @@ from .core import ConfigError
 
 # %% auto #0
 __all__ = ['TOY_DISTRICTS', 'TOY_CATEGORIES', 'TOY_BRANDS', 'toy_districts', 'toy_categories', 'toy_items', 'toy_embeddings',
-           'toy_points', 'toy_interactions', 'toy_list_features', 'tiny_reward', 'tiny_encoder_dir']
+           'toy_points', 'toy_interactions', 'toy_world', 'toy_clicks', 'toy_list_features', 'tiny_reward',
+           'tiny_encoder_dir']
 
 # %% ../nbs/02a_testing.ipynb #3fac7c6d
 def _rng(seed:int|np.random.Generator, # a seed, or a generator to continue
@@ -129,6 +130,51 @@ def toy_interactions(items:pd.DataFrame, # an ItemTable (its first `n_groups * g
     rows = [(f'u{u}', it, t0 + pd.Timedelta(hours=h))
             for u in range(n_users) for h, it in enumerate(groups[u % n_groups] + [ids.iloc[rng.integers(first, len(items))]])]
     return pd.DataFrame(rows, columns=['user_id', 'item_id', 'timestamp'])
+
+# %% ../nbs/02a_testing.ipynb #c75ae387
+def toy_world(n_items:int=48, # items (spread over the areas)
+              n_users:int=80, # users; user u stays in area u % n_areas
+              n_visits:int=12, # check-ins per user
+              n_areas:int=4, # areas; an item's area is `item % n_areas`
+              jump:float=0.2, # chance of a random in-area visit instead of the next in the cycle
+              seed:int|np.random.Generator=0, # seed, or a generator to continue
+             )->tuple: # (items, interactions, codes int [n_items, 3])
+    "Tiny (items, interactions, codes [n_items, 3]) with a planted area rule and a predictable next item."
+    rng = _rng(seed)
+    area = np.arange(n_items) % n_areas
+    items = pd.DataFrame({'item_id': [f'i{i}' for i in range(n_items)], 'name': [f'place {i}' for i in range(n_items)],
+                          'lat': 60.15 + 0.02 * area + rng.normal(0, 0.002, n_items),
+                          'lon': 24.93 + rng.normal(0, 0.002, n_items),
+                          'district': [f'district {a}' for a in area]})
+    t0, rows = pd.Timestamp('2026-01-01', tz='UTC'), []
+    for u in range(n_users):
+        own = np.flatnonzero(area == u % n_areas)
+        k = rng.integers(len(own))
+        for v in range(n_visits):
+            k = rng.integers(len(own)) if rng.random() < jump else (k + 1) % len(own)
+            rows.append((f'u{u}', f'i{own[k]}', t0 + pd.Timedelta(hours=24 * u + v)))
+    inter = pd.DataFrame(rows, columns=['user_id', 'item_id', 'timestamp'])
+    rank = np.arange(n_items) // n_areas
+    codes = np.stack([area, rank % 3, rank // 3], 1)
+    return items, inter, codes
+
+# %% ../nbs/02a_testing.ipynb #7c248e8c
+def toy_clicks(n:int, # samples
+               items:list, # the item indices (0-based) histories and targets are drawn from
+               n_items:int=60, # all items; item i is in group i % n_groups
+               n_groups:int=6, # groups
+               T:int=6, # history length
+               seed:int|np.random.Generator=0, # seed, or a generator to continue
+              )->tuple: # (history int [n, T], target int [n], label float32 [n]), item indices 1-based
+    "Histories from one group and targets clicked exactly when they are from the same group."
+    rng = _rng(seed)
+    grp = np.arange(n_items) % n_groups
+    g = rng.integers(0, n_groups, n)
+    pool = {k: [i for i in items if grp[i] == k] for k in range(n_groups)}
+    hist = np.stack([rng.choice(pool[k], T) for k in g]) + 1
+    lab = rng.random(n) < 0.5
+    tg = np.array([rng.choice(pool[k if y else (k + rng.integers(1, n_groups)) % n_groups]) for k, y in zip(g, lab)]) + 1
+    return hist, tg, lab.astype('float32')
 
 # %% ../nbs/02a_testing.ipynb #3e404708
 def toy_list_features(lists, # mismatch lists: `anchor` [n], `loc` [n, K+1] row indices, `K`
