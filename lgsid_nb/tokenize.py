@@ -385,6 +385,7 @@ class HGITConfig:
     w_district:float = 1.0  # weight of the district one-hot
     w_category:float = 1.0  # weight of the category one-hot
     w_brand:float = 0.5  # weight of the hashed brand one-hot
+    w_residual_location:float = 0.0  # weight of the standardised lat/lon appended to the residual levels' input (0: text only; 1: as much squared norm as the embeddings)
     brand_buckets:int = 32  # hash buckets for brands
     category_col:str = 'category_l1'  # ItemTable column used as the category code
     gamma:float = 0.1  # weight of the usage-entropy regulariser on the residual levels
@@ -414,7 +415,7 @@ class HGIT(Tokenizer):
     def _validate_config(self):
         c = self.cfg
         if c.n_primary < 1 or any(k < 1 for k in c.residual_sizes): raise ConfigError(f'HGIT: codebook sizes must be >= 1, got {self.codebook_sizes}')
-        if min(c.w_location, c.w_district, c.w_category, c.w_brand) < 0: raise ConfigError('HGIT: weights must be >= 0')
+        if min(c.w_location, c.w_district, c.w_category, c.w_brand, c.w_residual_location) < 0: raise ConfigError('HGIT: weights must be >= 0')
         if c.brand_buckets < 1: raise ConfigError('HGIT: brand_buckets must be >= 1')
         if c.init_niter < 0 or c.reseed_every < 0: raise ConfigError('HGIT: init_niter and reseed_every must be >= 0')
 
@@ -448,7 +449,9 @@ class HGIT(Tokenizer):
         self.meta = dict(lat0=lat0, lon0=lon0, xy_scale=float(np.sqrt((xy**2).sum(1).mean()/2)) or 1.0,
                          districts=sorted(items['district'].astype(str).unique().tolist()),
                          categories=sorted(items[c.category_col].astype(str).unique().tolist()))
+        self.meta['res_scale'] = float(np.sqrt((X.astype(np.float64)**2).sum(1).mean() / 2))
         V = self.fused(items)
+        X = self.residual_input(X, items)
         km = MiniBatchKMeans(c.n_primary, random_state=c.seed, n_init=c.primary_n_init, batch_size=min(4096, n), max_iter=100,
                              max_no_improvement=10).fit(V)
         self.primary_fused = km.cluster_centers_.astype(np.float32)
@@ -456,7 +459,7 @@ class HGIT(Tokenizer):
         self.primary = self._cluster_means(X, z1, c.n_primary)
         tr = np.sort(np.random.default_rng(c.seed).choice(n, c.max_train, replace=False)) if n > c.max_train else slice(None)
         R = X[tr] - self.primary[z1[tr]]   # residuals of the training rows only: memory stays near the data's size
-        self.vq = ResidualVQ(c.residual_sizes, X.shape[1], beta=c.beta, tau=c.tau)
+        self.vq = ResidualVQ(c.residual_sizes, X.shape[1], beta=c.beta, tau=c.tau)  # d (+ 2 with spatial fusion)
         if c.residual_sizes:
             if c.init == 'kmeans': self.vq.init_kmeans(torch.from_numpy(R), seed=c.seed, backend=c.kmeans_backend, niter=c.init_niter)
             else: self.vq.init_random(torch.from_numpy(R), seed=c.seed)
@@ -473,7 +476,7 @@ class HGIT(Tokenizer):
 
     def _encode(self, X, items, upto=None):
         z1, _ = nearest_code(self.fused(items), self.primary_fused)
-        codes, R = [z1], X - self.primary[z1]
+        codes, R = [z1], self.residual_input(X, items) - self.primary[z1]
         for C in self.residual[:upto]:
             z, _ = nearest_code(R, C)
             codes.append(z)
@@ -485,11 +488,20 @@ class HGIT(Tokenizer):
         return out
     def reconstruct(self, codes, items=None):
         codes = np.asarray(codes)
-        return self.primary[codes[:, 0]] + sum((C[codes[:, l+1]] for l, C in enumerate(self.residual)), np.zeros((len(codes), self.d), np.float32))
+        dim = self.primary.shape[1]
+        full = self.primary[codes[:, 0]] + sum((C[codes[:, l+1]] for l, C in enumerate(self.residual)), np.zeros((len(codes), dim), np.float32))
+        return full[:, :self.d]  # the embedding part (spatial fusion's two columns are not an embedding)
     def _last_dists(self, X, items):
         if not self.residual: return sq_distances(self.fused(items), self.primary_fused)
         S, up = 262144, len(self.residual) - 1
         return np.concatenate([sq_distances(self._encode(X[s:s+S], items.iloc[s:s+S], upto=up)[1], self.residual[-1]) for s in range(0, len(X), S)])
+    def residual_input(self, X, items) -> np.ndarray:
+        "What the residual levels quantize: the embeddings, with the standardised lat/lon appended when `w_residual_location` > 0."
+        w = self.cfg.w_residual_location
+        if not w: return X
+        m = self.meta
+        xy = local_km(items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64'), m['lat0'], m['lon0']) / m['xy_scale']
+        return np.concatenate([X, (w * m['res_scale'] * xy).astype(np.float32)], 1)
     def input_key(self, embeddings, items=None):
         "The level-1 attribute vector and the embedding of each item, side by side."
         return np.concatenate([self.fused(items), np.asarray(embeddings, np.float32)], 1)
