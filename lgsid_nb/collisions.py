@@ -37,14 +37,15 @@ def dedup_digit(codes:np.ndarray, # [n, L] codes
     out[idx] = rank
     return np.concatenate([codes, out[:, None]], 1)
 
-# %% ../nbs/05a_collisions.ipynb #5e4d9376
+# %% ../nbs/05a_collisions.ipynb #d8867de9
 def _check_policy_input(codes, dists):
     "A copy of `codes` (int64) and `dists` (float64), or a `DataError` saying what does not fit."
     codes = np.asarray(codes, np.int64)
     if codes.ndim != 2 or codes.shape[1] < 1:
         raise DataError([Problem('codes', None, None, codes.shape, 'expected a 2-d array [n_items, n_levels]')])
     if (codes < 0).any():
-        raise DataError([Problem('codes', int(np.argwhere(codes < 0)[0, 0])+1, None, int(codes.min()), 'negative code')])
+        row = int(np.argwhere(codes < 0)[0, 0])+1
+        raise DataError([Problem('codes', row, None, int(codes.min()), 'negative code')])
     dists = np.asarray(dists, np.float64)
     if dists.ndim != 2 or len(dists) != len(codes):
         msg = f'expected [{len(codes)}, K_last] distances to the last-level codes'
@@ -128,7 +129,7 @@ def sinkhorn_reassign(codes:np.ndarray, # [n, L] codes
         codes[m[ok], -1] = Q[ok].argmax(1)
     return nearest_free(codes, dists)
 
-# %% ../nbs/05a_collisions.ipynb #d0cba339
+# %% ../nbs/05a_collisions.ipynb #a50886b7
 POLICIES = ('dedup', 'sinkhorn', 'nearest_free')
 
 def resolve_collisions(codes:np.ndarray, # [n, L] codes before the policy
@@ -147,7 +148,8 @@ def resolve_collisions(codes:np.ndarray, # [n, L] codes before the policy
     elif before['collision_rate'] == 0: out, moved = codes.copy(), 0   # nothing to re-assign: no distances needed
     else:
         if dists is None:
-            raise ConfigError(f"collision policy {policy!r} needs dists = tokenizer.last_level_distances(embeddings, items)")
+            raise ConfigError(f"collision policy {policy!r} needs "
+                              "dists = tokenizer.last_level_distances(embeddings, items)")
         out = (sinkhorn_reassign if policy == 'sinkhorn' else nearest_free)(codes, dists)
         moved = int((out[:, -1] != codes[:, -1]).sum())
         if collision_stats(out)['collision_rate'] > 0: out = dedup_digit(out)
