@@ -11,8 +11,8 @@ from .data import TextTemplates, validate_interactions
 from .splits import leave_one_out
 
 # %% auto #0
-__all__ = ['DAY_PARTS', 'POPULARITY_BANDS', 'ENRICHED_CONTENT', 'ENRICHED_TEXT', 'local_times', 'day_part', 'busiest',
-           'neighbour_categories', 'popularity', 'EnrichConfig', 'enrich_items']
+__all__ = ['DAY_PARTS', 'POPULARITY_BANDS', 'ENRICHED_CONTENT', 'ENRICHED_TEXT', 'ENRICH_COLUMNS', 'local_times', 'day_part',
+           'busiest', 'neighbour_categories', 'popularity', 'EnrichConfig', 'enrich_items']
 
 # %% ../nbs/01e_enrich.ipynb #9ee31e9b
 def local_times(interactions:pd.DataFrame, # user_id, item_id, timestamp (UTC)[, tz_offset_min]
@@ -96,6 +96,7 @@ def popularity(item_ids:pd.Series, # the item of each check-in
 ENRICHED_CONTENT = ('{category_name}', '{category_l1_name}', 'in {place}', 'busiest: {busiest}',
                     'visitors come from: {came_from}', 'then go to: {went_to}', 'popularity: {popularity}')
 ENRICHED_TEXT = TextTemplates(content=ENRICHED_CONTENT)  # content from `enrich_items`' columns, the default location part
+ENRICH_COLUMNS = ('place', 'busiest', 'came_from', 'went_to', 'popularity')  # the columns `enrich_items` adds
 
 @dataclasses.dataclass
 class EnrichConfig:

@@ -18,8 +18,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['NEGATIVES', 'LOSSES', 'MismatchLists', 'rank_labels', 'density_radius', 'mismatch_lists', 'list_prompts',
-           'embed_lists', 'RewardModel', 'reward_loss', 'ranking_metrics', 'evaluate_reward', 'RewardConfig',
-           'fit_head', 'RewardResult', 'fit_reward']
+           'embed_lists', 'RewardModel', 'reward_loss', 'ndcg_per_list', 'ranking_metrics', 'bootstrap_ci',
+           'evaluate_reward', 'RewardConfig', 'fit_head', 'RewardResult', 'fit_reward']
 
 # %% ../nbs/03_reward.ipynb #2c880bee
 NEGATIVES = ('density', 'random')
@@ -272,6 +272,20 @@ def reward_loss(logits, # [n, K+1] pre-sigmoid scores
     raise ConfigError(f"loss must be one of {LOSSES}, got {kind!r}")
 
 # %% ../nbs/03_reward.ipynb #3d3c1594
+def ndcg_per_list(scores, # [n, K+1]
+                  lists:MismatchLists, # the lists the scores belong to
+                  k:int=5, # cut-off
+                 )->np.ndarray: # [n] NDCG@k of each list
+    "NDCG@k of each list's score ranking, with the rank labels as (linear) gains."
+    S = np.asarray(scores, dtype='float64')
+    g = lists.label.astype('float64')
+    disc = 1 / np.log2(np.arange(2, k+2))
+    top = np.argsort(-S, axis=1, kind='stable')[:, :k]
+    dcg = (np.take_along_axis(g, top, 1) * disc).sum(1)
+    idcg = (-np.sort(-g, 1)[:, :k] * disc).sum(1)
+    return dcg / idcg
+
+# %% ../nbs/03_reward.ipynb #748cef16
 def ranking_metrics(scores, # [n, K+1]
                     lists:MismatchLists, # the lists the scores belong to
                     k:int=5, # NDCG cut-off
@@ -281,17 +295,26 @@ def ranking_metrics(scores, # [n, K+1]
     S = np.asarray(scores, dtype='float64')
     if S.shape != lists.loc.shape: raise ValueError(f"scores shape {S.shape} does not match the lists {lists.loc.shape}")
     if not np.isfinite(S).all(): raise DataError([Problems('scores').add(int(np.argwhere(~np.isfinite(S))[0, 0])+1, None, None, "NaN/inf score").items[0]])
-    g = lists.label.astype('float64')
-    disc = 1 / np.log2(np.arange(2, k+2))
-    top = np.argsort(-S, axis=1, kind='stable')[:, :k]
-    dcg = (np.take_along_axis(g, top, 1) * disc).sum(1)
-    idcg = (-np.sort(-g, 1)[:, :k] * disc).sum(1)
     rs, rd = rankdata(S, axis=1), rankdata(-lists.km, axis=1)
     rs, rd = rs - rs.mean(1, keepdims=True), rd - rd.mean(1, keepdims=True)
     den = np.sqrt((rs**2).sum(1) * (rd**2).sum(1))
     rho = np.where(den > 0, (rs * rd).sum(1) / np.where(den > 0, den, 1), 0.0)
-    return {f'ndcg@{k}': float((dcg / idcg).mean()), 'spearman': float(rho.mean()), 'top1': float((S.argmax(1) == 0).mean())}
+    return {f'ndcg@{k}': float(ndcg_per_list(S, lists, k).mean()), 'spearman': float(rho.mean()), 'top1': float((S.argmax(1) == 0).mean())}
 
+# %% ../nbs/03_reward.ipynb #34b97f89
+def bootstrap_ci(values, # one value per unit (here: per list)
+                 n_boot:int=2000, # resamples
+                 seed:int=0, # seed of the resampling
+                 level:float=0.95, # coverage
+                )->tuple[float, float]: # (low, high) percentile interval of the mean
+    "Percentile bootstrap interval of the mean of `values`."
+    v = np.asarray(values, dtype='float64')
+    if len(v) == 0: return (float('nan'), float('nan'))
+    means = v[np.random.default_rng([seed, 7]).integers(0, len(v), (n_boot, len(v)))].mean(1)
+    a = (1 - level) / 2
+    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+
+# %% ../nbs/03_reward.ipynb #b74b5902
 def evaluate_reward(model:RewardModel, # the reward model
                     X, # frozen embeddings of the lists' prompts, [n, K+1, d]
                     lists:MismatchLists, # the lists
@@ -301,11 +324,15 @@ def evaluate_reward(model:RewardModel, # the reward model
     "Ranking metrics of `model` on `lists`, next to the same metrics for random scores."
     X = np.asarray(X, dtype='float32')
     if not np.isfinite(X).all(): raise DataError([Problems('embeddings').add(int(np.argwhere(~np.isfinite(X))[0, 0])+1, None, None, "NaN/inf in the embeddings of this list").items[0]])
-    out = ranking_metrics(model.score(X), lists)
+    S = model.score(X)
+    out = ranking_metrics(S, lists)
     rng = np.random.default_rng(seed)
-    rnd = [ranking_metrics(rng.random(lists.loc.shape), lists) for _ in range(draws)]
+    R = [rng.random(lists.loc.shape) for _ in range(draws)]
+    rnd = [ranking_metrics(r, lists) for r in R]
     out.update({f'random_{k}': float(np.mean([r[k] for r in rnd])) for k in rnd[0]})
     out['n_lists'] = len(lists)
+    gain = ndcg_per_list(S, lists) - np.mean([ndcg_per_list(r, lists) for r in R], 0)
+    out['ndcg@5_gain_ci95_low'], out['ndcg@5_gain_ci95_high'] = bootstrap_ci(gain, seed=seed)
     return out
 
 # %% ../nbs/03_reward.ipynb #cd7e0e34
