@@ -104,7 +104,8 @@ def process_one(src, dst):
     import ast, nbdev.processors as P
     if not getattr(P._do_eval, '_lgsid', False):
         orig = P._do_eval
-        def _do_eval(cell):  # like nbdev's, but a non-exported cell mixing imports with other code is not run out of context
+        def _do_eval(cell):  # like nbdev's, but a non-exported cell mixing imports with other code is not run out of context,
+            if 'notest' in cell.directives_: return False  # nor a `#| notest` cell (e.g. `if __name__ == '__main__': main()`)
             r = orig(cell)
             if not r or (cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}): return r
             trees = cell.parsed_()
@@ -116,6 +117,25 @@ def process_one(src, dst):
             return [P.showdoc_nm(o) for o in P.concat(cellp) if isinstance(o, P._def_types) and o.name not in shown
                     and P.showdoc_nm(o) not in shown and (o.name[0] != '_' or o.name[:2] == '__')] if cellp else []
         _def_names._lgsid = True; P._def_names = _def_names
+    if not getattr(P.exec_show_docs, '_lgsid', False):
+        call0 = P.exec_show_docs.__call__
+        def call(self, cell):
+            """Like nbdev's, but a show_doc cell that also holds tests runs its show_doc calls only (the tests need state the
+            docs do not build), and a show_doc that fails loses its own entry (reported on stderr), not the page's API docs."""
+            trees = cell.parsed_() if cell.cell_type == 'code' else None
+            sd = P._show_docs(trees) if trees else []
+            if not sd or (cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}): return call0(self, cell)
+            src = cell.source
+            if len(sd) < len(trees): cell.set_source('\n'.join(ast.get_source_segment(src, t) for t in sd))
+            try: return call0(self, cell)
+            except Exception as e:
+                self.k.exc = None
+                cause = e.__cause__ or e
+                sys.stderr.write(f"show_doc failed: {' '.join(ast.get_source_segment(src, t) for t in sd)}: "
+                                 f"{type(cause).__name__}: {str(cause).splitlines()[0][:200] if str(cause) else ''}\n")
+                cell.outputs = []
+            finally: cell.set_source(src)
+        P.exec_show_docs.__call__, P.exec_show_docs._lgsid = call, True
     try: FilterDefaults()(nb)
     except Exception as e:  # e.g. a cell mixing imports and code that fails out of context: keep the page, lose show_doc
         sys.stderr.write(f'nbdev processors failed on {Path(src).name} ({str(e).splitlines()[0][:200]}); plain rendering\n')
@@ -223,6 +243,8 @@ def main(argv=None):
         if r.returncode: print(r.stderr[-3000:]); sys.exit(f'processing {p.name} failed')
         plain = 'plain rendering' in r.stderr
         if plain: print(f'  ! {p.name}: ' + r.stderr.strip().splitlines()[-1])
+        for ln in r.stderr.splitlines():
+            if ln.startswith('show_doc failed: '): print(f'  ! {p.name}: {ln}')
         report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'api_docs': not plain}
         CACHE.mkdir(parents=True, exist_ok=True); pmeta.write_text(json.dumps({'key': pkey, 'info': {'api_docs': not plain}}))
         print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
