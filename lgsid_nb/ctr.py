@@ -14,8 +14,8 @@ from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_eve
 from .metrics import auc
 
 # %% auto #0
-__all__ = ['sid_features', 'id_features', 'ItemEmbedding', 'CTRConfig', 'DIN', 'AUGRUCell', 'DIEN', 'CTRData', 'predict_ctr',
-           'CTRFit', 'build_ctr', 'train_ctr', 'toy_world', 'ctr_data', 'item_features', 'evaluate_ctr']
+__all__ = ['toy_world', 'sid_features', 'id_features', 'ItemEmbedding', 'CTRConfig', 'DIN', 'AUGRUCell', 'DIEN', 'CTRData',
+           'predict_ctr', 'CTRFit', 'build_ctr', 'train_ctr', 'ctr_data', 'item_features', 'evaluate_ctr']
 
 # %% ../nbs/06_ctr.ipynb #46f63c80
 def _int2d(a, name):
@@ -349,32 +349,8 @@ def train_ctr(feats:np.ndarray, # per-item categorical ids [n_items, F]
     return CTRFit(model, losses, val_auc, int(np.argmax(val_auc)), time.time() - t0)
 
 # %% ../nbs/06_ctr.ipynb #ec9c908c
-def toy_world(n_items:int=48, # items (spread over the areas)
-              n_users:int=80, # users, each in area `user % n_areas`
-              n_visits:int=12, # check-ins per user
-              n_areas:int=4, # areas; an item's area is `item % n_areas`
-              jump:float=0.2, # chance of a random in-area visit instead of the next in the cycle
-              seed:int=0, # seeds the coordinates, the start items and the jumps
-             ) -> tuple: # (items, interactions, codes [n_items, 3]: area, then the item's rank within it)
-    "Tiny (items, interactions, codes [n_items, 3]) with a planted area rule and a predictable next item."
-    rng = np.random.default_rng(seed)
-    area = np.arange(n_items) % n_areas
-    items = pd.DataFrame({'item_id': [f'i{i}' for i in range(n_items)],
-                          'name': [f'place {i}' for i in range(n_items)],
-                          'lat': 60.15 + 0.02 * area + rng.normal(0, 0.002, n_items),
-                          'lon': 24.93 + rng.normal(0, 0.002, n_items),
-                          'district': [f'district {a}' for a in area]})
-    t0, rows = pd.Timestamp('2026-01-01', tz='UTC'), []
-    for u in range(n_users):
-        own = np.flatnonzero(area == u % n_areas)
-        k = rng.integers(len(own))
-        for v in range(n_visits):
-            k = rng.integers(len(own)) if rng.random() < jump else (k + 1) % len(own)
-            rows.append((f'u{u}', f'i{own[k]}', t0 + pd.Timedelta(hours=24 * u + v)))
-    inter = pd.DataFrame(rows, columns=['user_id', 'item_id', 'timestamp'])
-    rank = np.arange(n_items) // n_areas
-    codes = np.stack([area, rank % 3, rank // 3], 1)
-    return items, inter, codes
+from . import testing
+toy_world = testing.toy_world  # re-exported: the builder lives in `lgsid_nb.testing`
 
 # %% ../nbs/06_ctr.ipynb #1c190524
 def ctr_data(interactions:pd.DataFrame, # user_id, item_id, timestamp
