@@ -8,6 +8,7 @@ import re
 import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from . import testing
 from .core import ConfigError, DataError, Problem, haversine_km
 
 # %% auto #0
@@ -25,18 +26,13 @@ def synthetic_inputs(n:int=160, # number of items
     "Toy ItemTable, unaligned/aligned embeddings and residual-k-means SIDs for tests and demos."
     from sklearn.cluster import KMeans
     rng = np.random.default_rng(seed)
-    districts = np.array(['Kluuvi', 'Kamppi', 'Punavuori', 'Kruununhaka'])
-    centres = np.array([[60.1710, 24.9450], [60.1680, 24.9310], [60.1620, 24.9420], [60.1720, 24.9560]])
-    cats = np.array(['restaurant', 'cafe', 'bar', 'clothes', 'museum', 'hotel'])
-    l1s = {'restaurant':'food', 'cafe':'food', 'bar':'food', 'clothes':'shop', 'museum':'culture', 'hotel':'lodging'}
-    d = rng.integers(0, len(districts), n)
-    c = rng.integers(0, len(cats), n)
-    ll = centres[d] + rng.normal(0, 0.0018, (n, 2)) * [1, 2]
-    items = pd.DataFrame({'item_id': [f'i{i:04d}' for i in range(n)],
-                          'name': [f'{cats[ci].title()} {i}' for i, ci in enumerate(c)],
-                          'category': cats[c], 'category_l1': [l1s[x] for x in cats[c]], 'brand': '',
-                          'lat': ll[:, 0], 'lon': ll[:, 1], 'city': 'Helsinki', 'district': districts[d],
-                          'address': [f'Street {i}' for i in range(n)]})
+    districts = {'Kluuvi': (60.1710, 24.9450), 'Kamppi': (60.1680, 24.9310), 'Punavuori': (60.1620, 24.9420),
+                 'Kruununhaka': (60.1720, 24.9560)}
+    cats = {'restaurant': 'food', 'cafe': 'food', 'bar': 'food', 'clothes': 'shop', 'museum': 'culture', 'hotel': 'lodging'}
+    items = testing.toy_items(n, districts, cats, spread=(0.0018, 0.0036), ids='i{:04d}', texts=False, seed=rng)
+    d = items.district.map({k: i for i, k in enumerate(districts)}).to_numpy()
+    c = items.category.map({k: i for i, k in enumerate(cats)}).to_numpy()
+    ll = np.stack([items.lat.to_numpy(), items.lon.to_numpy()], 1)
     cat_vec = np.eye(len(cats))[c] * 3 + rng.normal(0, 0.6, (n, len(cats)))
     geo = (ll - ll.mean(0)) / ll.std(0)
     unaligned = np.hstack([cat_vec, rng.normal(0, 0.6, (n, 2))]).astype('float32')
