@@ -32,7 +32,9 @@ class MismatchLists:
     km: np.ndarray  # [n, K+1] great-circle distance from the anchor to each location
     label: np.ndarray  # [n, K+1] K - rank(distance) + 1 (true location = K+1, farthest = 1)
     @property
-    def K(self): return self.loc.shape[1] - 1
+    def K(self)->int: # mismatched locations per list
+        "Mismatched locations per list (`loc` has K+1 columns)."
+        return self.loc.shape[1] - 1
     def __len__(self): return len(self.anchor)
     def pairs(self)->np.ndarray: # [n*(K+1), 2] (anchor, location) rows
         "The (anchor, location) row pairs, [n*(K+1), 2]."
@@ -213,7 +215,6 @@ class RewardModel(nn.Module):
 
 # %% ../nbs/03_reward.ipynb #586fbdd5
 @patch
-@torch.no_grad()
 def score(self:RewardModel,
           X, # numpy embeddings [..., d]
           batch:int=65536, # rows per forward pass
@@ -223,8 +224,9 @@ def score(self:RewardModel,
     self.eval()
     X = np.asarray(X, dtype='float32')
     flat = X.reshape(-1, X.shape[-1])
-    if len(flat): out = np.concatenate([self(torch.from_numpy(flat[s:s+batch])).numpy() for s in range(0, len(flat), batch)])
-    else: out = np.zeros(0, 'float32')
+    with torch.no_grad():
+        parts = [self(torch.from_numpy(flat[s:s+batch])).numpy() for s in range(0, len(flat), batch)]
+    out = np.concatenate(parts) if parts else np.zeros(0, 'float32')
     self.train(was)
     return out.reshape(X.shape[:-1])
 
