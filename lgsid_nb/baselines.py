@@ -13,7 +13,7 @@ from sklearn.cluster import KMeans
 from tqdm.auto import tqdm
 from .core import ConfigError, DataError, Problem, atomic_path, cache_dir, stable_hash
 from .tokenize import (Tokenizer, register, ResidualVQ, nearest_code, sq_distances, check_embeddings,
-                               perplexity, collision_stats, token_report, toy_items, HGIT, load_tokenizer, check_items,
+                               perplexity, collision_stats, token_report, HGIT, load_tokenizer, check_items,
                                kmeans_centroids)
 
 # %% auto #0
@@ -255,14 +255,14 @@ def _transform(self:RQVAE, X, items): return self._latent_codes(X)[0]
 
 # %% ../nbs/05b_baselines.ipynb #53b60e37
 @patch
-@torch.no_grad()
 def reconstruct(self:RQVAE, codes, # int [n, L] codes
                 items=None, # unused: the codes alone stand for a vector
                ) -> np.ndarray: # float32 [n, d]
     "The embedding each code tuple stands for: the decoder applied to the sum of its codes."
     codes = torch.as_tensor(np.asarray(codes))
-    q = sum(C[codes[:, l]] for l, C in enumerate(self.model.vq.codebooks))
-    return (self.model.decoder(q).numpy() * self.scale + self.mu).astype(np.float32)
+    with torch.no_grad():
+        q = sum(C[codes[:, l]] for l, C in enumerate(self.model.vq.codebooks))
+        return (self.model.decoder(q).numpy() * self.scale + self.mu).astype(np.float32)
 
 # %% ../nbs/05b_baselines.ipynb #d8a50822
 @patch
