@@ -8,7 +8,7 @@ A *public method* is a method of a public class of an `lgsid_nb` module (a class
 and defined there): every name in the class's own `__dict__` not starting with `_`, plus `forward`, whose function
 was written in `lgsid_nb` (in the class body or attached with fastcore's `@patch`); methods inherited from torch,
 transformers, trl or dataclasses are not in the class's `__dict__` and are not counted. Static and class methods
-and properties count as methods.
+(also those attached with `@patch(cls_method=True)`, stored as fastcore's `_clsmethod`) and properties count as methods.
 
 A method is *documented* when the site page of the notebook that defines it (found from the `# %% ../nbs/X.ipynb`
 marker above its line in the generated module) has a heading `Class.method`: what `show_doc(Class.method)` renders
@@ -40,6 +40,7 @@ def modules():
 def unwrap(v):
     "The function behind a class attribute (function, static/class method, property, cached property), else None."
     if isinstance(v, (staticmethod, classmethod)): v = v.__func__
+    elif type(v).__name__ == '_clsmethod' and hasattr(v, 'f'): v = v.f  # fastcore `@patch(cls_method=True)`
     elif isinstance(v, property): v = v.fget
     elif hasattr(v, 'func') and type(v).__name__ == 'cached_property': v = v.func
     v = inspect.unwrap(v) if callable(v) else None
