@@ -21,7 +21,7 @@ from fastcore.basics import patch
 __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'auto_covisit_min', 'make_pairs', 'sim_loss',
            'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'gather_autograd', 'GDPOTrainer',
            'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'random_ndcg_sd',
-           'reward_gain', 'reward_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
+           'reward_gain', 'reward_guard', 't5_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
 
 # %% ../nbs/04_gdpo.ipynb #b67cb182
 # one statement: a dataclass's fields and its __post_init__ (checked at construction) cannot be split
@@ -62,6 +62,7 @@ class GDPOConfig:
     guard_min_reward_gain: float = 0.05  # run G-DPO only if the reward model's held-out-lists NDCG@5 beats random by at least this (`reward_guard`; -1 with guard_z 0: no check)
     guard_z: float = 3.0  # ... and by this many standard errors of a random scorer's mean NDCG@5 over those lists (0 = no noise test)
     guard_min_similarity: float = 0.85  # stop and keep the base encoder when the validation slice's semantic similarity falls below this (0 = off; needs val_size > 0)
+    guard_min_t5_gain: float = 0.0  # keep the aligned encoder only if the validation slice's T@5 rose by more than this (-1 = off; needs val_size > 0)
     seed: int = 0  # everything random
     def __post_init__(self):
         chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
@@ -582,6 +583,7 @@ def train_gdpo(model, # the encoder (LoRA is added here)
         tr.train(resume_from_checkpoint=_last_checkpoint(ck) if resume else None)
     tr.train_seconds = time.time() - t0
     tr.stop_reason = geo.stop_reason if geo else ''  # why the similarity guard stopped training ('' = it did not)
+    tr.geo_history = list(geo.history) if geo else []  # the slice's metrics at each evaluation (the first before any step)
     return tr
 
 # %% ../nbs/04_gdpo.ipynb #b47fae2c
@@ -646,6 +648,18 @@ def reward_guard(report:dict|None, # a reward report, or None (then nothing is c
     return (f"reward model within noise of random (held-out lists NDCG@5 {h['ndcg@5']:.3f} vs random {h['random_ndcg@5']:.3f}: "
             f"gain {gain:.3f} < {need:.3f} needed); G-DPO skipped, base encoder kept")
 
+# %% ../nbs/04_gdpo.ipynb #77fc9e8b
+def t5_guard(history:list, # `GeoEvalCallback.history` (the trainer's `geo_history`): the slice's metrics at each evaluation
+             cfg:GDPOConfig, # guard_min_t5_gain
+            )->str: # why the aligned encoder should not be kept ('' = keep it)
+    "The base encoder is kept when the validation slice's T@k did not rise by more than `guard_min_t5_gain` during training."
+    key = next((k for k in (history[0] if history else {}) if k.startswith('val/t@')), None)
+    if cfg.guard_min_t5_gain < 0 or len(history) < 2 or key is None: return ''
+    a, b = history[0][key], history[-1][key]
+    if b - a > cfg.guard_min_t5_gain: return ''
+    return (f"G-DPO did not raise the validation slice's T@{key[6:]} ({a:.3f} -> {b:.3f}, needs a rise above "
+            f"{cfg.guard_min_t5_gain:g}); aligned encoder discarded, base encoder kept")
+
 # %% ../nbs/04_gdpo.ipynb #8bd1562f
 def _fingerprint(items, interactions, reward_model):
     cols = [c for c in ('item_id', 'content_text', 'location_text', 'lat', 'lon') if c in items]
@@ -699,6 +713,8 @@ def align_encoder(items:pd.DataFrame, # ItemTable with content_text/location_tex
     meta.update({'n_pairs': len(pairs), 'n_collab_pairs': int(sum(k == 'collab' for k in pairs['kind'])), 'train_seconds': round(tr.train_seconds, 2),
                  'steps': tr.state.global_step, 'log_history': tr.state.log_history})
     if tr.stop_reason: return _save_base(*load_encoder(enc32), final, dict(meta, skipped_reason=f"{tr.stop_reason}; G-DPO stopped, base encoder kept"))
+    no_gain = t5_guard(tr.geo_history, cfg)
+    if no_gain: return _save_base(*load_encoder(enc32), final, dict(meta, skipped_reason=no_gain))
     merged = merge_lora(tr.model)
     save_aligned(merged, tok, final, meta)
     tr.accelerator.wait_for_everyone()  # several processes: the main one has written the folder
