@@ -353,8 +353,8 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
                items:pd.DataFrame, # the ItemTable (lat, lon, district)
                ks=(5, 10), # cut-offs for Hit/NDCG; geography and exposure use the top max(ks)
                near_km:float=1.0, # the distance counted as near
-              ) -> dict: # hit@K, ndcg@K, km_median, within_{near_km}km, gini_items, gini_districts, coverage, invalid
-    "Hit@K, NDCG@K, km to recommended items, share within `near_km`, exposure Gini across items and districts."
+              ) -> dict: # hit@K, ndcg@K, km_median, within_{near_km}km, cross_town@K, gini_items, gini_districts, coverage, invalid
+    "Hit@K, NDCG@K, km to recommended items, shares within `near_km` and outside the user's district, exposure Gini."
     topk, target, last = np.asarray(topk), np.asarray(target), np.asarray(last)
     if topk.ndim != 2 or topk.shape[1] < max(ks):
         raise ValueError(f"topk must be [N, >= {max(ks)}], got shape {topk.shape}")
@@ -370,8 +370,9 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
     km = haversine_km(lat[src], lon[src], lat[top[ok]], lon[top[ok]])
     r['km_median'] = float(np.median(km)) if len(km) else float('nan')
     r[f'within_{near_km:g}km'] = float((km <= near_km).mean()) if len(km) else float('nan')
-    counts = np.bincount(top[top >= 0], minlength=len(items))
     dist = pd.factorize(items['district'].astype(str))[0]
+    r[f'cross_town@{max(ks)}'] = float((dist[top[ok]] != dist[src]).mean()) if len(km) else float('nan')
+    counts = np.bincount(top[top >= 0], minlength=len(items))
     r['gini_items'] = gini(counts)
     r['gini_districts'] = gini(np.bincount(dist, weights=counts, minlength=dist.max() + 1))
     r['coverage'], r['invalid'] = float((counts > 0).mean()), float((top < 0).mean())
