@@ -540,7 +540,8 @@ def duplicate_warning(dups:dict, # from `text_duplicates` (or metrics with the s
     return (f"{c:.0%} of items share their content text with another item{ex}, {p:.0%} their whole prompt. "
             "Alignment: the reward model cannot tell where a venue is from its content, so G-DPO may learn nothing or damage "
             "the encoder "
-            "(the align stage skips it when the reward model is within noise of random). "
+            "(the align stage keeps the base encoder when the reward model is within noise of random or G-DPO does not raise T@5). "
             "Tokenization: identical texts give identical embeddings, so text-only SIDs (RQ-KMeans, RQ-VAE, LGSID-unaligned) "
             "collide within each group. "
-            "Give items distinguishing content (names, brands, cuisines) if the source has any.")
+            "Give items distinguishing content (names, brands, cuisines) if the source has any; with interactions in the file, "
+            "`[data] enrich` describes each item by its check-ins instead.")
