@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses, importlib.metadata, json, logging, os, platform, shutil, sys, time, tomllib, typing
 from pathlib import Path
+import numpy as np, pandas as pd
 from fastcore.basics import patch
 from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, save_json, stable_hash, to_dict)
 
@@ -296,8 +297,6 @@ def _dup_warning(metrics, cfg):
     return w
 
 # %% ../nbs/09_pipeline.ipynb #01b1127e
-import numpy as np, pandas as pd
-
 def _save_emb(path, X, item_ids):
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f: np.savez(f, embeddings=np.asarray(X, 'float32'), item_ids=np.asarray(item_ids, dtype=str))
@@ -501,7 +500,8 @@ def metric_tables(metrics:dict, # a run's flat metrics
     tok = [{'tokenizer': t, **{k: metrics.get(f'tokens.{t}.{k}') for k in ('collision_rate', 'collision_rate_avoidable', 'collision_rate_unavoidable', 'prefix_km_median', 'prefix_km_median_l12', 'perplexity_l1')}}
            for t in TOKENIZER_NAMES if f'tokens.{t}.collision_rate' in metrics]
     rec = [{'tokenizer': t, 'din auc': metrics.get(f'rec.discriminative.din.{t}.auc'), 'dien auc': metrics.get(f'rec.discriminative.dien.{t}.auc'),
-            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'km_median')}} for t in TOKENIZER_NAMES]
+            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'km_median', 'cross_town@10')}}
+           for t in TOKENIZER_NAMES]
     tim = [{'stage': k[5:-2], 'seconds': v} for k, v in metrics.items() if k.startswith('time.')]
     return dict(geography=geo, tokens=tok, recommendation=rec, time=tim)
 
