@@ -9,6 +9,11 @@ ran on it. Variants (the config `lgsid_nb/configs/foursquare_example.toml` with 
   enriched         enrich = "auto" (enriches: most venues share their text), w_residual_location = 0
   enriched_fusion  enrich = "auto", w_residual_location = 1   (the example config)
 Each finished variant is written to the JSON at once (the file can be read part way); runs go to runs/checkin_bench/.
+
+    ... checkin_runs.py parts    # -> nbs/results/checkin_text_parts.json
+
+adds the enriched text's parts one at a time (`enrich.ENRICHED_CONTENT[:k]`) and records, for each, the share of venues
+sharing their content text and the reward model's held-out NDCG@5 (the config's [reward] settings and encoder).
 """
 import dataclasses, os, platform, sys, time
 from pathlib import Path
@@ -40,6 +45,29 @@ def config(variant):
     hgit = dataclasses.replace(cfg.tokenize.hgit, w_residual_location=v['w'])
     return dataclasses.replace(cfg, data=data, tokenize=dataclasses.replace(cfg.tokenize, hgit=hgit)), src
 
+def parts():
+    "Content uniqueness and reward-model quality as the enriched text gains one part at a time."
+    from lgsid_nb.data import add_texts
+    from lgsid_nb.formats import load_foursquare, text_duplicates
+    from lgsid_nb.enrich import enrich_items, ENRICHED_CONTENT
+    from lgsid_nb.encoders import get_encoder
+    from lgsid_nb.reward import fit_reward
+    cfg, src = config('enriched')
+    if not src.exists(): write_checkins(src, 'foursquare', seed=cfg.seed)
+    ds = load_foursquare(src)
+    items = enrich_items(ds.items, ds.interactions, cfg.data.enrichment)
+    enc, rows = get_encoder(cfg.encoder), []
+    for k in range(1, len(ENRICHED_CONTENT) + 1):
+        tpl = dataclasses.replace(cfg.data.texts, content=ENRICHED_CONTENT[:k])
+        it = add_texts(items, tpl)
+        t = time.time()
+        rep = fit_reward(it, dataclasses.replace(cfg.reward, encoder=cfg.encoder), encoder=enc).report
+        rows.append({'parts': list(ENRICHED_CONTENT[:k]), **{f'data.{a}': b for a, b in text_duplicates(it, tpl).items()},
+                     'heldout_lists': rep['heldout_lists'], 'heldout_items': rep['heldout_items'], 'seconds': round(time.time() - t, 1)})
+        save_json({'rows': rows, 'machine': cpu(), 'world': 'simulate.write_checkins defaults (TSMC2014 format), seed 0',
+                   'note': 'items synthetic, check-ins SIMULATED'}, OUT.parent/'checkin_text_parts.json')
+        print(k, ENRICHED_CONTENT[k-1], rows[-1]['data.dup_content_share'], rep['heldout_lists']['ndcg@5'], flush=True)
+
 def main(variants):
     res = load_json(OUT) if OUT.exists() else {'runs': {}}
     for name in variants:
@@ -54,4 +82,7 @@ def main(variants):
         save_json(res, OUT)
         print(name, 'done in', round(time.time() - t), 's', flush=True)
 
-if __name__ == '__main__': main(sys.argv[1:] or list(VARIANTS))
+if __name__ == '__main__':
+    args = sys.argv[1:]
+    if args == ['parts']: parts()
+    else: main(args or list(VARIANTS))
