@@ -15,8 +15,8 @@ from .splits import leave_one_out
 
 # %% auto #0
 __all__ = ['PAD', 'EOS', 'SIDVocab', 'SIDTrie', 'SeqData', 'gen_data', 'GenConfig', 'build_tiger', 'encode_history',
-           'model_inputs', 'GenFit', 'train_tiger', 'recommend', 'ranks_of', 'rec_report', 'popularity_distance',
-           'covisitation', 'covisit_recommend', 'evaluate_baselines', 'evaluate_generative']
+           'model_inputs', 'GenFit', 'train_tiger', 'recommend', 'ranks_of', 'cold_targets', 'rec_report',
+           'popularity_distance', 'covisitation', 'covisit_recommend', 'evaluate_baselines', 'evaluate_generative']
 
 # %% ../nbs/07_generative.ipynb #824136f4
 PAD, EOS = 0, 1
@@ -346,6 +346,26 @@ def ranks_of(topk:np.ndarray, # recommended item rows [N, K], best first (-1 = e
     hit = np.asarray(topk) == np.asarray(target)[:, None]
     return np.where(hit.any(1), hit.argmax(1), -1)
 
+# %% ../nbs/07_generative.ipynb #3c031c55
+def _cold_hits(ranks, cold, ks):
+    "Hit/NDCG@K over the cold slice (NaN if empty) and its size."
+    nan = float('nan')
+    r = {}
+    for k in ks:
+        r[f'cold_hit@{k}'] = hit_at_k(ranks[cold], k) if cold.any() else nan
+        r[f'cold_ndcg@{k}'] = ndcg_at_k(ranks[cold], k) if cold.any() else nan
+    return r | {'n_cold': int(cold.sum())}
+
+def cold_targets(data:dict, # `gen_data` output
+                 n_items:int, # items in the ItemTable
+                )->np.ndarray: # bool [n_test]
+    "Test examples whose target item appears nowhere in the training sequences (neither as a target nor in a history)."
+    tr = data['train']
+    seen = np.zeros(n_items, bool)
+    seen[tr.target] = True
+    seen[tr.hist[tr.hist >= 0]] = True
+    return ~seen[data['test'].target]
+
 # %% ../nbs/07_generative.ipynb #ee3854e3
 def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), best first (-1 = empty)
                target:np.ndarray, # held-out item rows [N]
@@ -353,6 +373,7 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
                items:pd.DataFrame, # the ItemTable (lat, lon, district)
                ks=(5, 10), # cut-offs for Hit/NDCG; geography and exposure use the top max(ks)
                near_km:float=1.0, # the distance counted as near
+               cold:np.ndarray|None=None, # bool [N]: targets never seen in training (`cold_targets`); adds cold_hit@K, cold_ndcg@K, n_cold
               ) -> dict: # hit@K, ndcg@K, km_median, within_{near_km}km, cross_town@K, gini_items, gini_districts, coverage, invalid
     "Hit@K, NDCG@K, km to recommended items, shares within `near_km` and outside the user's district, exposure Gini."
     topk, target, last = np.asarray(topk), np.asarray(target), np.asarray(last)
@@ -363,6 +384,7 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
     ranks = ranks_of(topk, target)
     r = {}
     for k in ks: r[f'hit@{k}'], r[f'ndcg@{k}'] = hit_at_k(ranks, k), ndcg_at_k(ranks, k)
+    if cold is not None: r |= _cold_hits(ranks, np.asarray(cold, bool), ks)
     top = topk[:, :max(ks)]
     lat, lon = items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64')
     ok = (top >= 0) & (last >= 0)[:, None]
@@ -454,14 +476,15 @@ def evaluate_baselines(interactions:pd.DataFrame, # user_id, item_id, timestamp
     tr, va, te = data['train'], data['valid'], data['test']
     K, n = max(cfg.ks), len(items)
     pop = np.bincount(tr.target, minlength=n)
-    rep = lambda recs, d: rec_report(recs, d.target, d.last, items, cfg.ks, cfg.near_km)
+    cold = cold_targets(data, n)
+    rep = lambda recs, d, c=None: rec_report(recs, d.target, d.last, items, cfg.ks, cfg.near_km, cold=c)
     t0 = time.time()
-    out = {'popularity': rep(popularity_distance(pop, items, te.last, None, K), te)}
+    out = {'popularity': rep(popularity_distance(pop, items, te.last, None, K), te, cold)}
     val = {d0: rep(popularity_distance(pop, items, va.last, d0, K), va)[f'ndcg@{K}'] for d0 in d0_grid}
     best = max(val, key=lambda d0: (val[d0], -d0))
-    out['pop_distance'] = rep(popularity_distance(pop, items, te.last, best, K), te) | {'d0_km': best}
+    out['pop_distance'] = rep(popularity_distance(pop, items, te.last, best, K), te, cold) | {'d0_km': best}
     C = covisitation(tr, n, window)
-    out['covisit'] = rep(covisit_recommend(C, pop, te.hist, window, decay, K), te)
+    out['covisit'] = rep(covisit_recommend(C, pop, te.hist, window, decay, K), te, cold)
     for v in out.values(): v['seconds'] = time.time() - t0
     return out
 
@@ -482,10 +505,11 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
     trie = SIDTrie(vocab)
     data = data or gen_data(interactions, items, cfg.max_hist)
     t0, reps, fits = time.time(), [], []
+    cold = cold_targets(data, len(items))
     for s in seeds:
         fit = train_tiger(vocab, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
         recs = recommend(fit, data['test'].hist, cfg.beam, trie=trie)
-        reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km))
+        reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km, cold=cold))
         fits.append(fit)
     out = {k: float(np.mean([r[k] for r in reps])) for k in reps[0]}
     for k in cfg.ks:

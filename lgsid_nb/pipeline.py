@@ -500,7 +500,7 @@ def metric_tables(metrics:dict, # a run's flat metrics
     tok = [{'tokenizer': t, **{k: metrics.get(f'tokens.{t}.{k}') for k in ('collision_rate', 'collision_rate_avoidable', 'collision_rate_unavoidable', 'prefix_km_median', 'prefix_km_median_l12', 'perplexity_l1')}}
            for t in TOKENIZER_NAMES if f'tokens.{t}.collision_rate' in metrics]
     rec = [{'tokenizer': t, 'din auc': metrics.get(f'rec.discriminative.din.{t}.auc'), 'dien auc': metrics.get(f'rec.discriminative.dien.{t}.auc'),
-            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'km_median', 'cross_town@10')}}
+            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'cold_hit@10', 'km_median', 'cross_town@10')}}
            for t in TOKENIZER_NAMES]
     tim = [{'stage': k[5:-2], 'seconds': v} for k, v in metrics.items() if k.startswith('time.')]
     return dict(geography=geo, tokens=tok, recommendation=rec, time=tim)
