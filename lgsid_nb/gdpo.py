@@ -105,7 +105,7 @@ def split_prompt(content:str, # the item's content part
 # %% ../nbs/04_gdpo.ipynb #195a3a50
 def covisit_counts(items:pd.DataFrame, # ItemTable
                    interactions:pd.DataFrame, # Interactions (user_id, item_id)
-                  ): # scipy.sparse csr [n_items, n_items]
+                  )->typing.Any: # scipy.sparse csr [n_items, n_items]
     "Sparse [n_items, n_items] counts of distinct users who visited both items (diagonal 0), in item row order."
     import scipy.sparse as sp
     pos = pd.Series(np.arange(len(items)), index=items.item_id.astype(str).to_numpy())
@@ -165,7 +165,7 @@ def _collab_rows(items, interactions, cfg, n_geo, D, near, rng):
 def make_pairs(items:pd.DataFrame, # ItemTable with content_text/location_text (`data.add_texts`)
                interactions:pd.DataFrame|None=None, # Interactions for collaborative pairs (None: geographic only)
                cfg:GDPOConfig|None=None, # near_share, negatives, collab_ratio, covisit_min, pair_weights, seed
-              ): # a `datasets.Dataset`, one row per pair
+              )->typing.Any: # a `datasets.Dataset`, one row per pair
     "Domain-mixed preference pairs as a `datasets.Dataset`: prompt = content, chosen/rejected = location parts."
     from datasets import Dataset
     cfg = cfg or GDPOConfig()
@@ -241,7 +241,7 @@ def lora_targets(model, # the encoder
 
 def lora_config(model, # the encoder
                 cfg:GDPOConfig, # lora_r, lora_alpha, lora_dropout, target_modules, lora_layers
-               ): # a peft LoraConfig
+               )->typing.Any: # a peft LoraConfig
     "A peft `LoraConfig` on the key/value projections."
     from peft import LoraConfig
     kw = {}
@@ -285,7 +285,7 @@ def embed(model, # the encoder (or its PeftModel)
 # %% ../nbs/04_gdpo.ipynb #edfd95c4
 def gather_autograd(xs, # a tensor [n_r, ...] or a list of them (None entries pass through), n_r may differ by process
                     acc=None, # the Accelerator of the launched processes (None: `xs` unchanged)
-                   ): # the gathered tensor, or list of them (None entries stay None)
+                   )->typing.Any: # the gathered tensor, or list of them (None entries stay None)
     "All processes' rows concatenated in rank order, differentiable (the backward sums each row's gradient over processes)."
     one = torch.is_tensor(xs)
     xs = [xs] if one else list(xs)
@@ -401,7 +401,7 @@ def compute_loss(self:GDPOTrainer,
                  inputs:dict, # a `GDPOCollator` batch
                  return_outputs:bool=False, # also return the embeddings
                  num_items_in_batch=None, # unused (trl's signature)
-                ): # the loss (and {'embeddings': ...} with return_outputs)
+                )->typing.Any: # the loss (and {'embeddings': ...} with return_outputs)
     "The G-DPO loss of a collated batch (the pairs of all processes), logging trl-style metrics."
     emb = embed(model, inputs['input_ids'], inputs['attention_mask'], self.enc_cfg)
     r = self.score_fn(emb)
@@ -472,7 +472,8 @@ def on_train_begin(self:GeoEvalCallback,
                    state, # the TrainerState
                    control, # the TrainerControl
                    model=None, # the policy
-                   **kw):
+                   **kw, # more callback arguments
+                  )->typing.Any: # the TrainerControl after the evaluation (None when not evaluated)
     "Evaluate the slice before the first step."
     if state.global_step == 0: return self._log(state, control, model)
 
@@ -482,7 +483,8 @@ def on_step_end(self:GeoEvalCallback,
                 state, # the TrainerState
                 control, # the TrainerControl
                 model=None, # the policy
-                **kw):
+                **kw, # more callback arguments
+               )->typing.Any: # the TrainerControl after the evaluation (None when not evaluated)
     "Evaluate the slice every `every` steps (if `every` > 0)."
     if self.every and state.global_step % self.every == 0: return self._log(state, control, model)
 
@@ -492,7 +494,8 @@ def on_epoch_end(self:GeoEvalCallback,
                  state, # the TrainerState
                  control, # the TrainerControl
                  model=None, # the policy
-                 **kw):
+                 **kw, # more callback arguments
+                )->typing.Any: # the TrainerControl after the evaluation (None when not evaluated)
     "Evaluate the slice at each epoch end (if `every` is 0)."
     if not self.every: return self._log(state, control, model)
 
@@ -500,7 +503,7 @@ def on_epoch_end(self:GeoEvalCallback,
 def dpo_args(cfg:GDPOConfig, # G-DPO settings
              out_dir, # checkpoints go to out_dir/checkpoints
              verbose:bool=False, # progress bars and log lines
-            )->DPOConfig:
+            )->DPOConfig: # trl's training arguments
     "trl `DPOConfig` for G-DPO on CPU: fp32, no activation checkpointing, seeded, checkpoints to resume from."
     st = lambda n: ('steps', n) if n else ('epoch', 500)
     (ss, sn) = st(cfg.save_steps)
@@ -588,7 +591,7 @@ def train_gdpo(model, # the encoder (LoRA is added here)
 
 # %% ../nbs/04_gdpo.ipynb #b47fae2c
 def merge_lora(model, # a PeftModel (e.g. `trainer.model`) or a plain model
-              ): # the plain transformers model
+              )->typing.Any: # the plain transformers model
     "The plain base model with the LoRA adapters merged in (eval mode)."
     m = model.merge_and_unload() if hasattr(model, 'merge_and_unload') else model
     if isinstance(getattr(m, 'generation_config', None), GenerationConfig) and not m.can_generate(): m.generation_config = None
@@ -609,7 +612,7 @@ def save_aligned(model, # the merged encoder
 
 def load_aligned(path, # a folder written by `save_aligned`
                  enc_cfg:EncoderConfig|None=None, # other encoder settings to keep (name is replaced by `path`)
-                ): # (model, tokenizer)
+                )->tuple: # (model, tokenizer)
     "`(model, tokenizer)` of a saved aligned encoder, through `encoders.load_encoder`."
     if not (Path(path)/'gdpo.json').exists(): raise ConfigError(f"{path} is not an aligned encoder folder (no gdpo.json)")
     return load_encoder(dataclasses.replace(enc_cfg or EncoderConfig(), name=str(path)))
@@ -631,7 +634,7 @@ def random_ndcg_sd(K:int, # mismatched locations per list (a list holds K + 1)
 # %% ../nbs/04_gdpo.ipynb #b53b9857
 def reward_gain(report:dict, # a reward report: `reward.fit_reward(...).report`, or a run's reward_model/report.json
                 cfg:GDPOConfig, # guard_min_reward_gain, guard_z
-               )->tuple[float, float]:
+               )->tuple[float, float]: # (gain over random, gain needed)
     "(held-out-lists NDCG@5 minus random NDCG@5, the gain `reward_guard` asks for) of a reward report."
     h = report['heldout_lists']
     se = random_ndcg_sd(int(report['sizes']['K'])) / math.sqrt(max(int(h['n_lists']), 1))
@@ -639,7 +642,7 @@ def reward_gain(report:dict, # a reward report: `reward.fit_reward(...).report`,
 
 def reward_guard(report:dict|None, # a reward report, or None (then nothing is checked)
                  cfg:GDPOConfig, # guard_min_reward_gain, guard_z
-                )->str:
+                )->str: # the reason ('' = run it)
     "Why G-DPO should not run with this reward model: its held-out-lists NDCG@5 is within noise of random ('' = run it)."
     if report is None: return ''
     gain, need = reward_gain(report, cfg)
@@ -676,7 +679,7 @@ def _save_base(model, tokenizer, final, meta):
     return model, tokenizer
 
 def skipped_reason(path # the `out_dir/encoder` folder of `align_encoder` (or a copy of it)
-                  )->str:
+                  )->str: # the reason ('' if it aligned)
     "Why `align_encoder` kept the base encoder instead of aligning it ('' if it aligned)."
     return load_json(Path(path)/'gdpo.json').get('skipped_reason', '')
 
@@ -689,7 +692,7 @@ def align_encoder(items:pd.DataFrame, # ItemTable with content_text/location_tex
                   out_dir='runs/gdpo', # checkpoints and the aligned encoder
                   verbose:bool=False, # progress bars and trainer logs
                   reward_report:dict|None=None, # the reward model's report, for `reward_guard` (None: not checked, unless fitted here)
-                 ): # (model, tokenizer), float32
+                 )->tuple: # (model, tokenizer), float32
     "Align the encoder with G-DPO; returns the aligned float32 `(model, tokenizer)` (also saved to out_dir/encoder), or the base one if a guard stopped it."
     enc_cfg, cfg = enc_cfg or EncoderConfig(), cfg or GDPOConfig()
     out = Path(out_dir)

@@ -306,11 +306,13 @@ def load_embeddings(path, # an `.npz` written by a run (`embeddings_base.npz`, `
     "Embeddings and their item ids, as saved by a run."
     with np.load(path, allow_pickle=False) as z: return z['embeddings'], z['item_ids']
 
-def run_items(run:Run)->pd.DataFrame: # the ItemTable the data stage wrote
+def run_items(run:Run, # a pipeline run (after its stages ran)
+             )->pd.DataFrame: # the ItemTable the data stage wrote
     "The run's validated items (with texts)."
     return pd.read_parquet(run.dir('data')/'items.parquet')
 
-def run_interactions(run:Run)->pd.DataFrame: # the Interactions the data stage wrote
+def run_interactions(run:Run, # a pipeline run (after its stages ran)
+                    )->pd.DataFrame: # the Interactions the data stage wrote
     "The run's interactions."
     return pd.read_parquet(run.dir('data')/'interactions.parquet')
 
@@ -360,7 +362,8 @@ def stage_reward(run:Run, # the run
             if isinstance(v, (int, float)): m[f'reward_model.{split}.{k}'] = v
     return m
 
-def load_reward(run:Run)->RewardModel: # the reward stage's model
+def load_reward(run:Run, # a pipeline run (after its stages ran)
+               )->RewardModel: # the reward stage's model
     "The run's fitted reward model."
     return RewardModel.load(run.dir('reward')/'reward_model')
 
@@ -581,7 +584,8 @@ def stage_figures(run:Run, # the run
     return {}
 
 # %% ../nbs/09_pipeline.ipynb #f7158223
-def load_figures(run:Run)->dict: # title -> plotly figure
+def load_figures(run:Run, # a pipeline run (after its stages ran)
+                )->dict: # title -> plotly figure
     "The figures a run's figures stage saved, title -> plotly figure."
     import plotly.io as pio
     out = {}

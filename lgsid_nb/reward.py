@@ -69,7 +69,8 @@ def _coords(items, where='items'):
     ps.raise_if_any()
     return lat, lon
 
-def density_radius(lat, lon, # candidate coordinates (degrees)
+def density_radius(lat, # candidate latitudes (degrees)
+                   lon, # and longitudes
                    m:int, # which neighbour defines the radius
                   )->np.ndarray: # km, one per point
     "Distance in km from each point to its m-th nearest other point (BallTree, haversine)."

@@ -381,7 +381,8 @@ def neighbours_table(items:pd.DataFrame, # ItemTable
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_visual.ipynb #1b6d395c
-def hulls(lat, lon, # item coordinates (degrees)
+def hulls(lat, # item latitudes (degrees)
+          lon, # and longitudes
           keys, # one group key per item (district, SID prefix, ...)
           pad_m:float=25., # buffer around each hull, metres
          )->gpd.GeoDataFrame: # columns key, n, geometry (EPSG:4326)
