@@ -73,10 +73,10 @@ def main(variants):
     for name in variants:
         cfg, src = config(name)
         if not src.exists(): write_checkins(src, 'foursquare', seed=cfg.seed)
-        t = time.time()
-        m = run_pipeline(cfg, RUNS/('plain' if name == 'plain' else 'enriched'), verbose=True)
+        t, out = time.time(), RUNS/('plain' if name == 'plain' else 'enriched')  # the fusion variant reuses enriched's stages
+        m = run_pipeline(cfg, out, verbose=True)
         res['runs'][name] = {'metrics': m, 'seconds': round(time.time() - t, 1), 'config': to_dict(cfg),
-                             'provenance': load_json(RUNS/('plain' if name == 'plain' else 'enriched')/'provenance.json')}
+                             'provenance': load_json(out/'provenance.json')}
         res.update(machine=cpu(), world={'file': 'simulate.write_checkins defaults (TSMC2014 format)', 'n_venues': 1500, 'n_users': 300, 'seed': cfg.seed},
                    note='items synthetic (unnamed venues at real GeoNames neighbourhoods of New York), check-ins SIMULATED')
         save_json(res, OUT)

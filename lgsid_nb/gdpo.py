@@ -23,8 +23,26 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
            'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'random_ndcg_sd',
            'reward_gain', 'reward_guard', 't5_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
 
+# %% ../nbs/04_gdpo.ipynb #9fc9aa6d
+def _check_gdpo(c):
+    "Raise `ConfigError` for a `GDPOConfig` option out of range."
+    chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
+           'reward': ('listwise', 'pointwise')}
+    for k, ok in chk.items():
+        if getattr(c, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(c, k)!r}")
+    for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length'):
+        if not getattr(c, k) > 0: raise ConfigError(f"GDPOConfig: {k} must be > 0, got {getattr(c, k)!r}")
+    for k in ('lambda_sim', 'lora_dropout', 'warmup_ratio', 'epochs', 'lora_alpha'):
+        if getattr(c, k) < 0: raise ConfigError(f"GDPOConfig: {k} must be >= 0, got {getattr(c, k)!r}")
+    for k in ('near_share', 'far_quantile', 'collab_ratio'):
+        if not 0 <= getattr(c, k) < 1: raise ConfigError(f"GDPOConfig: {k} must be in [0, 1), got {getattr(c, k)!r}")
+    if c.covisit_min is not None and c.covisit_min < 1: raise ConfigError(f"GDPOConfig: covisit_min must be >= 1, got {c.covisit_min!r}")
+    if c.guard_z < 0: raise ConfigError(f"GDPOConfig: guard_z must be >= 0, got {c.guard_z!r}")
+    if not 0 <= c.guard_min_similarity <= 1: raise ConfigError(f"GDPOConfig: guard_min_similarity must be in [0, 1], got {c.guard_min_similarity!r}")
+    if c.max_steps <= 0 and c.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
+
 # %% ../nbs/04_gdpo.ipynb #b67cb182
-# one statement: a dataclass's fields and its __post_init__ (checked at construction) cannot be split
+# one statement: one config's 37 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
@@ -64,21 +82,7 @@ class GDPOConfig:
     guard_min_similarity: float = 0.85  # stop and keep the base encoder when the validation slice's semantic similarity falls below this (0 = off; needs val_size > 0)
     guard_min_t5_gain: float = 0.0  # keep the aligned encoder only if the validation slice's T@5 rose by more than this (-1 = off; needs val_size > 0)
     seed: int = 0  # everything random
-    def __post_init__(self):
-        chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
-               'reward': ('listwise', 'pointwise')}
-        for k, ok in chk.items():
-            if getattr(self, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(self, k)!r}")
-        for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length'):
-            if not getattr(self, k) > 0: raise ConfigError(f"GDPOConfig: {k} must be > 0, got {getattr(self, k)!r}")
-        for k in ('lambda_sim', 'lora_dropout', 'warmup_ratio', 'epochs', 'lora_alpha'):
-            if getattr(self, k) < 0: raise ConfigError(f"GDPOConfig: {k} must be >= 0, got {getattr(self, k)!r}")
-        for k in ('near_share', 'far_quantile', 'collab_ratio'):
-            if not 0 <= getattr(self, k) < 1: raise ConfigError(f"GDPOConfig: {k} must be in [0, 1), got {getattr(self, k)!r}")
-        if self.covisit_min is not None and self.covisit_min < 1: raise ConfigError(f"GDPOConfig: covisit_min must be >= 1, got {self.covisit_min!r}")
-        if self.guard_z < 0: raise ConfigError(f"GDPOConfig: guard_z must be >= 0, got {self.guard_z!r}")
-        if not 0 <= self.guard_min_similarity <= 1: raise ConfigError(f"GDPOConfig: guard_min_similarity must be in [0, 1], got {self.guard_min_similarity!r}")
-        if self.max_steps <= 0 and self.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
+    def __post_init__(self): _check_gdpo(self)
 
 # %% ../nbs/04_gdpo.ipynb #6ae30284
 def _check_items(items:pd.DataFrame):

@@ -264,11 +264,10 @@ def load_run_data(cfg:RunConfig, # its `data` section says where the data come f
     if inter is not None: inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
     items, how = item_texts(items, inter, cfg)
     if how: prov['item_text'] = how
-    if inter is None:
-        inter = simulate(items, d.simulate).interactions
+    if inter is None:  # file interactions were validated above
+        inter = validate_interactions(simulate(items, d.simulate).interactions, items, file=str(d.source))
         prov['interactions'] = 'SIMULATED: gravity-model check-ins (lgsid_nb.simulate), not real user behaviour'
     simulated = not prov['interactions'].startswith('real')
-    inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
     return items.reset_index(drop=True), inter, dict(prov, simulated=simulated)
 
 # %% ../nbs/09_pipeline.ipynb #c3fbe06d
@@ -279,7 +278,7 @@ def data_checks(items, # the run's items (with texts)
     from lgsid_nb.formats import text_duplicates
     from lgsid_nb.enrich import ENRICH_COLUMNS
     m = {}
-    if 'place' in items:  # enriched: the shares of the source's own text, then of the enriched one
+    if set(ENRICH_COLUMNS) <= set(items.columns):  # enriched: the shares of the source's own text, then of the enriched one
         raw = items.drop(columns=['content_text', 'location_text', *ENRICH_COLUMNS], errors='ignore')
         m = {f'data.enriched_{k}': v for k, v in text_duplicates(items, cfg.data.texts).items() if k.startswith(('dup_', 'distinct'))}
         items = raw
