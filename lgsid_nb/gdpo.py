@@ -23,7 +23,7 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
            'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'random_ndcg_sd',
            'reward_gain', 'reward_guard', 't5_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
 
-# %% ../nbs/04_gdpo.ipynb #9fc9aa6d
+# %% ../nbs/04_gdpo.ipynb #9be4aa28
 def _check_gdpo(c):
     "Raise `ConfigError` for a `GDPOConfig` option out of range."
     chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
