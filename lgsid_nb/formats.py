@@ -15,9 +15,10 @@ from .data import (ITEM_COLUMNS, INTERACTION_COLUMNS, TEXT_MISSING, validate_ite
 
 # %% auto #0
 __all__ = ['L1_RULES', 'FOURSQUARE_COLUMNS', 'FOURSQUARE_TIME', 'GOWALLA_COLUMNS', 'GOWALLA_TIME', 'YELP_BROAD', 'YELP_BUSINESS',
-           'YELP_REVIEW', 'YELP_TIME', 'FORMATS', 'FSQ_CATEGORIES', 'FSQ_CUISINES', 'FOURSQUARE_OUT', 'GOWALLA_OUT',
-           'Dataset', 'read_lines', 'split_fields', 'to_number', 'to_time', 'category_l1', 'category_slug',
-           'items_from_checkins', 'load_foursquare', 'load_gowalla', 'json_lines', 'yelp_category', 'load_yelp',
+           'YELP_REVIEW', 'YELP_TIME', 'PLACE_COLUMNS', 'DERIVED_COLUMNS', 'FORMATS', 'FSQ_CATEGORIES', 'FSQ_CUISINES',
+           'FOURSQUARE_OUT', 'GOWALLA_OUT', 'Dataset', 'read_lines', 'split_fields', 'to_number', 'to_time',
+           'category_l1', 'category_slug', 'items_from_checkins', 'load_foursquare', 'load_gowalla', 'json_lines',
+           'yelp_category', 'load_yelp', 'place_category_l1', 'derived_note', 'complete_items', 'read_places',
            'guess_format', 'load_dataset', 'foursquare_category', 'hex_id', 'utc_offset_min', 'write_foursquare',
            'write_gowalla', 'provenance_path', 'text_duplicates', 'duplicate_warning']
 
@@ -29,6 +30,7 @@ class Dataset:
     interactions: pd.DataFrame  # validated Interactions (item ids all in `items`)
     source: str  # 'foursquare', 'gowalla', 'yelp' or 'items'
     problems: list[Problem] = dataclasses.field(default_factory=list)  # bad lines dropped with `on_error='drop'`
+    derived: list[str] = dataclasses.field(default_factory=list)  # ItemTable columns derived because the file lacks them (`complete_items`)
     def __repr__(self):
         s = self.summary()
         return (f"Dataset({self.source}: {s['n_items']:,} items, {s['n_users']:,} users, "
@@ -384,6 +386,46 @@ def load_yelp(business_path, # yelp_academic_dataset_business.json, or the folde
     inter, rproblems = _yelp_reviews(rp, items, on_error)
     return Dataset(items, validate_interactions(inter, items, file=rp), 'yelp', problems + rproblems)
 
+# %% ../nbs/01b_formats.ipynb #41f6cdb3
+PLACE_COLUMNS = ('item_id', 'name', 'category', 'lat', 'lon')  # the least an items file needs
+DERIVED_COLUMNS = {'category_l1': 'from category', 'brand': 'empty', 'address': 'empty',  # derived when absent: how
+                   'city': 'the largest GeoNames city nearby', 'district': 'the nearest GeoNames place'}
+
+def place_category_l1(category:str, # a fine category: a name ('Italian Restaurant') or a slug ('restaurant:italian')
+                     )->str: # one of the coarse categories of `L1_RULES`, 'other' or 'unknown'
+    "The coarse category of a fine category written as a name or as an OSM-style slug."
+    return category_l1(re.sub(r'[:_;]+', ' ', str(category)))
+
+def derived_note(derived, # column names, e.g. `Dataset.derived`
+                )->str: # e.g. "category_l1 (from category), brand (empty)"; '' for none
+    "What each derived column was made from, as one line."
+    return ', '.join(f"{c} ({DERIVED_COLUMNS[c]})" for c in derived)
+
+# %% ../nbs/01b_formats.ipynb #f30d0a34
+def complete_items(df:pd.DataFrame, # a table of places with at least `PLACE_COLUMNS`
+                   file:str='<items>', # the file name used in error messages
+                   first_row:int=1, # the number of the first data row in the file (2 for CSV with a header)
+                   district_kw:dict|None=None, # extra arguments for `data.assign_districts`
+                  )->tuple[pd.DataFrame, list[str]]: # the validated ItemTable; the columns derived, in `DERIVED_COLUMNS` order
+    "Validate a table of places, deriving the `DERIVED_COLUMNS` it lacks."
+    if not isinstance(df, pd.DataFrame): return validate_items(df, file, first_row), []
+    derived = [c for c in DERIVED_COLUMNS if c not in df.columns]
+    items = validate_items(df.assign(**{c: '' for c in derived}), file=file, first_row=first_row)
+    if 'category_l1' in derived: items['category_l1'] = items['category'].map(place_category_l1)
+    if {'city', 'district'} & set(derived):
+        placed = assign_districts(items, **(district_kw or {}))
+        for c in ('city', 'district'):
+            if c in derived: items[c] = placed[c]
+    return items, derived
+
+def read_places(path, # a .parquet or .csv table of places (at least `PLACE_COLUMNS`)
+                district_kw:dict|None=None, # extra arguments for `data.assign_districts`
+               )->tuple[pd.DataFrame, list[str]]: # the validated ItemTable; the columns derived
+    "Read an items file, deriving the ItemTable columns it lacks (`complete_items`)."
+    from lgsid_nb.data import _read_table   # the reader of `data.read_items`: the same errors for the file itself
+    df, first = _read_table(path, 'items')
+    return complete_items(df, str(path), first, district_kw)
+
 # %% ../nbs/01b_formats.ipynb #3a8cd556
 FORMATS = ('foursquare', 'gowalla', 'yelp', 'items')
 
@@ -414,9 +456,9 @@ def load_dataset(path, # the data file (for yelp: the business file or its folde
     if fmt == 'gowalla': return load_gowalla(path, **kw)
     if fmt == 'yelp': return load_yelp(path, **kw)
     if kw: raise ConfigError(f"format 'items' takes no options, got {', '.join(kw)}")
-    items = read_items(path)
+    items, derived = read_places(path)
     inter = read_interactions(interactions, items) if interactions is not None else _empty_interactions()
-    return Dataset(items, inter, 'items')
+    return Dataset(items, inter, 'items', derived=derived)
 
 # %% ../nbs/01b_formats.ipynb #53d1e1e2
 FSQ_CATEGORIES = {  # simulator category (before ':') -> a Foursquare-style venue category name
