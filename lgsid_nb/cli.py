@@ -4,12 +4,12 @@
 
 # %% ../nbs/10_cli.ipynb #4a211c54
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, math, re, sys
 from pathlib import Path
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['FORMATS', 'GENERATED', 'parser', 'data_check', 'data_prepare', 'run_cmd', 'main']
+__all__ = ['FORMATS', 'GENERATED', 'parser', 'data_check', 'data_prepare', 'run_summary', 'check_out_folder', 'run_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb #bca3b1b3
 FORMATS = ('foursquare', 'gowalla', 'yelp', 'items')
@@ -50,13 +50,14 @@ def data_check(path, # the data file
                fmt:str='items', # its format
                dup_warn:float=0.3, # warn when more than this share of items share their content text or prompt
               )->int: # exit status 0 (bad input raises)
-    "Validate `path` in format `fmt`; print a one-line JSON summary with the shared-text shares; warn if they are high."
-    from lgsid_nb.formats import load_dataset, text_duplicates, duplicate_warning
+    "Validate `path` in format `fmt`; print a one-line JSON summary (shared-text shares, derived columns); warn if the shares are high."
+    from lgsid_nb.formats import load_dataset, text_duplicates, duplicate_warning, derived_note
     from lgsid_nb.data import summary
     ds = load_dataset(path, fmt)
     dups = text_duplicates(ds.items)
     shares = {k: dups[k] for k in ('dup_content_share', 'dup_prompt_share')}
-    print(json.dumps({**summary(ds.items, ds.interactions), **shares}))
+    print(json.dumps({**summary(ds.items, ds.interactions), **shares, 'derived_columns': ds.derived}))
+    if ds.derived: print(f"lgsid: note: {path}: derived the columns it lacks: {derived_note(ds.derived)}", file=sys.stderr)
     w = duplicate_warning(dups, dup_warn)
     if w: print(f"lgsid: warning: {w}", file=sys.stderr)
     return 0
@@ -84,14 +85,64 @@ def data_prepare(out=None, # the output path (default: see `parser`)
           f"and {p.name}.provenance.json")
     return 0
 
+# %% ../nbs/10_cli.ipynb #0e39c5db
+def _num(v): return f'{v:.4f}' if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else '-'
+
+def _best(metrics, pattern):
+    "(value, name) of the largest finite metric whose key matches `pattern` (its group 1 is the name); (None, '') if none."
+    found = [(v, m.group(1)) for k, v in metrics.items() if (m := re.fullmatch(pattern, k))
+             and isinstance(v, (int, float)) and math.isfinite(v)]
+    return max(found, key=lambda t: t[0]) if found else (None, '')
+
+def _rows(metrics):
+    "The summary's recommender rows: (label, DIN AUC cell, Hit@10 cell)."
+    auc, hit = r'rec\.discriminative\.din\.({})\.auc', r'rec\.generative\.({})\.hit@10'
+    other = '|'.join(['rq_kmeans', 'rq_vae', 'rq_vae_ngram', 'lgsid_unaligned'])
+    cell = lambda vn: _num(vn[0]) + (f' {vn[1]}' if vn[0] is not None and vn[1] else '')
+    return [('LGSID', _num(metrics.get('rec.discriminative.din.lgsid.auc')), _num(metrics.get('rec.generative.lgsid.hit@10'))),
+            ('best other SID', cell(_best(metrics, auc.format(other))), cell(_best(metrics, hit.format(other)))),
+            ('item IDs', _num(metrics.get('rec.discriminative.din.id.auc')), _num(metrics.get('rec.generative.id.hit@10'))),
+            ('best non-learned', '-', cell(_best(metrics, r'rec\.generative\.baseline\.(\w+)\.hit@10')))]
+
+# %% ../nbs/10_cli.ipynb #817d3805
+def run_summary(metrics:dict, # a run's flat metrics (as in metrics.json)
+                report=None, # the run's report.html, named on the last line
+               )->str: # a few lines of plain text
+    "The closing summary of a run: alignment before -> after, and LGSID against the best other SID, item IDs and the best non-learned baseline."
+    k = next((m.group(1) for m in map(re.compile(r'geo\.t@(\d+)\.unaligned').fullmatch, metrics) if m), '5')
+    g = lambda key: _num(metrics.get(key))
+    sim = ' (interactions SIMULATED)' if metrics.get('data.simulated') else ''
+    lines = [f'LGSID run summary{sim}',
+             f"alignment: T@{k} {g(f'geo.t@{k}.unaligned')} -> {g(f'geo.t@{k}.aligned')} (oracle {g(f'geo.t@{k}.oracle')}), "
+             f"category agreement@{k} {g(f'geo.category_agreement@{k}.unaligned')} -> {g(f'geo.category_agreement@{k}.aligned')}"]
+    if metrics.get('align.skipped_reason'): lines.append(f"alignment skipped: {metrics['align.skipped_reason']}")
+    rows = [('', 'DIN AUC', 'Hit@10'), *_rows(metrics)]
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines += ['  '.join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    if report is not None: lines.append(f'report: {report}')
+    return '\n'.join(lines)
+
+# %% ../nbs/10_cli.ipynb #529e7a0e
+def check_out_folder(out, # the `--out` of `run` / `demo`
+                    )->Path: # `out` as a Path
+    "Raise a one-line `ConfigError` when `out`, or a folder above it, exists and is not a folder."
+    p = Path(out)
+    for q in (p, *p.parents):
+        if q.is_dir(): break
+        if q.exists() or q.is_symlink():
+            what = 'exists and is not a folder' if q == p else f'{q} is a file, not a folder'
+            raise ConfigError(f"--out {out}: {what}; give the path of a folder for the run")
+    return p
+
 # %% ../nbs/10_cli.ipynb #691a87af
 def run_cmd(config, # the TOML run config
             out, # the run folder
             force=(), # stages to re-run ('all' for every stage)
            )->int: # exit status 0
-    "Run the pipeline for TOML `config` into `out`."
+    "Run the pipeline for TOML `config` into `out`; print the closing summary and where the report is."
+    out = check_out_folder(out)
     from lgsid_nb.pipeline import run_pipeline
-    run_pipeline(config, out, force=force)
+    print(run_summary(run_pipeline(config, out, force=force), out/'report.html'))
     return 0
 
 def main(argv=None, # arguments (default: sys.argv[1:])
