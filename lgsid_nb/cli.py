@@ -9,14 +9,15 @@ from pathlib import Path
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['FORMATS', 'GENERATED', 'parser', 'data_check', 'data_prepare', 'run_summary', 'check_out_folder', 'run_cmd', 'main']
+__all__ = ['FORMATS', 'GENERATED', 'parser', 'data_check', 'data_prepare', 'run_summary', 'check_out_folder', 'run_cmd',
+           'tokenize_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb #bca3b1b3
 FORMATS = ('foursquare', 'gowalla', 'yelp', 'items')
 GENERATED = {'foursquare': 'data/generated/tsmc2014_example.txt',  # `data prepare --format` default outputs
              'gowalla': 'data/generated/gowalla_example.txt'}
 
-def parser()->argparse.ArgumentParser: # subcommands data check / data prepare / run / demo
+def parser()->argparse.ArgumentParser: # subcommands data check / data prepare / run / demo / tokenize
     "The `lgsid` argument parser."
     p = argparse.ArgumentParser(prog='lgsid',
                                 description='LGSID: geography-aware semantic IDs for local-life recommendation.')
@@ -43,6 +44,11 @@ def parser()->argparse.ArgumentParser: # subcommands data check / data prepare /
     dm = sub.add_parser('demo', help='run the default config on the embedded default data')
     dm.add_argument('--out', default='runs/demo')
     dm.add_argument('--force', action='append', default=[])
+    t = sub.add_parser('tokenize', help='give SIDs to new places with a saved run (no re-run)')
+    t.add_argument('--run', required=True, help='the run folder (the --out of run or demo)')
+    t.add_argument('--items', required=True, help='a .csv or .parquet of places: at least item_id, name, category, lat, lon')
+    t.add_argument('--out', required=True, help='the SID file to write (.parquet, else CSV), in the schema of sids.parquet')
+    t.add_argument('--tokenizer', action='append', default=[], help='only this saved tokenizer (repeatable; default: all)')
     return p
 
 # %% ../nbs/10_cli.ipynb #4460280e
@@ -145,6 +151,19 @@ def run_cmd(config, # the TOML run config
     print(run_summary(run_pipeline(config, out, force=force), out/'report.html'))
     return 0
 
+def tokenize_cmd(run, # the run folder
+                 items, # the items file
+                 out, # the SID file to write
+                 tokenizers=(), # saved tokenizers to use (default: all)
+                )->int: # exit status 0
+    "Give SIDs to the places of `items` with saved run `run`, write them to `out`, print a one-line JSON summary."
+    from lgsid_nb.apply import apply_run
+    from lgsid_nb.formats import derived_note
+    r = apply_run(run, items, out, list(tokenizers) or None)
+    if r['derived']: print(f"lgsid: note: {items}: derived the columns it lacks: {derived_note(r['derived'])}", file=sys.stderr)
+    print(json.dumps({k: r[k] for k in ('n_items', 'existing', 'new', 'tokenizers', 'out')}))
+    return 0
+
 def main(argv=None, # arguments (default: sys.argv[1:])
         )->int: # exit status: 0, or 2 for bad input
     "Entry point of the `lgsid` console script."
@@ -157,6 +176,7 @@ def main(argv=None, # arguments (default: sys.argv[1:])
         if a.cmd == 'demo':
             from lgsid_nb.pipeline import default_config_path
             return run_cmd(default_config_path(), a.out, a.force)
+        if a.cmd == 'tokenize': return tokenize_cmd(a.run, a.items, a.out, a.tokenizer)
     except (DataError, ConfigError, FileNotFoundError) as e:
         print(f"lgsid: error: {e}", file=sys.stderr)
         return 2

@@ -6,6 +6,11 @@ exit code 2; stderr names the file, the 1-based line/row, the column/field and t
 no traceback on stdout or stderr; the output folder is left exactly as it was (a pre-existing DIR with a sentinel
 and a previous run's files: same tree, same bytes; a DIR that did not exist is still absent); nothing is written
 beside the input files.
+`test_run_out_is_a_file`: `lgsid run` / `lgsid demo` with `--out` at an existing file (or under one) exit 2 with one
+line naming it. `test_tokenize[<fault>]`: every bad items file of the `data check` cases, given to
+`lgsid tokenize --run RUN --items FILE --out OUT`, gets the same located message (items are checked before the run is
+read) and nothing is written; `test_tokenize_bad_run_or_out`: a `--run` that is not a run folder, an `--out` that is
+a folder.
 
 The malformed inputs are generated into `tmp_path` from the format-exact fixtures in `data/fixtures/`.
 
@@ -474,3 +479,53 @@ def test_console_script_parity(where, harness, tmp_path):
     if out is not None: assert snapshot(out) == snap_out, "the existing output folder was modified"
     served = harness.run(args, d, tmp_path)
     assert (served.rc, served.stdout, served.stderr) == (r.rc, r.stdout, r.stderr)
+
+# ---------------------------------------------------------------- `--out` at a file, and `lgsid tokenize`
+
+def test_run_out_is_a_file(tmp_path, harness):
+    "`lgsid run --out PATH` / `lgsid demo --out PATH` where PATH (or a folder above it) is a file: exit 2, one line naming PATH."
+    d = tmp_path/'in'; d.mkdir()
+    args = run_config(Case('run-out-is-a-file', None, []), d, dict(path=items_csv(d), fmt='items'))
+    taken = write(tmp_path/'taken.txt', 'a file the user keeps\n')
+    before, before_in = snapshot(tmp_path/'taken.txt'), snapshot(d)
+    for cmd in (['run', *args], ['demo']):
+        for out in (taken, taken/'run'):
+            r = harness.run([*cmd, '--out', out], d, tmp_path)
+            check_clean(r)
+            assert len(r.stderr.splitlines()) == 1, r.stderr
+            check_message(r.stderr, [E(None, None, None, 'exists and is not a folder' if out == taken else 'is a file, not a folder')],
+                          d, out)
+            assert taken.read_text() == 'a file the user keeps\n' and snapshot(taken) == before
+    assert snapshot(d) == before_in, "files were written beside the inputs"
+
+def tokenize_args(run, items, out): return ['tokenize', '--run', run, '--items', items, '--out', out]
+
+@pytest.mark.parametrize('case', [pytest.param(c, id=c.id) for c in CASES if 'check' in c.where and c.id.startswith('items-')])
+def test_tokenize(case, tmp_path, harness):
+    "`lgsid tokenize --items FILE` with a bad items file: exit 2, the message of `data check`, nothing written (items are checked before the run)."
+    d, spec = setup_case(case, tmp_path)
+    before = snapshot(d)
+    out = tmp_path/'sids'/'new_sids.parquet'
+    r = harness.run(tokenize_args(tmp_path/'no_run', spec['path'], out), d, tmp_path)
+    check_clean(r)
+    check_message(r.stderr, case.expect, d, spec['path'])
+    assert not out.parent.exists(), "the output's folder was created"
+    assert snapshot(d) == before, "files were written beside the input"
+
+def test_tokenize_bad_run_or_out(tmp_path, harness):
+    "`lgsid tokenize` with good items but `--run` not a run folder, or `--out` an existing folder: exit 2, one line naming it."
+    d = tmp_path/'in'; d.mkdir()
+    items = items_csv(d)
+    (tmp_path/'empty_run').mkdir()
+    cases = [(tmp_path/'no_run', tmp_path/'new.parquet', tmp_path/'no_run', 'not a run folder'),
+             (tmp_path/'empty_run', tmp_path/'new.parquet', tmp_path/'empty_run', 'not a run folder'),
+             (tmp_path/'empty_run', d, d, 'is a folder')]
+    before = snapshot(tmp_path)
+    for run, out, named, msg in cases:
+        r = harness.run(tokenize_args(run, items, out), d, tmp_path)
+        check_clean(r)
+        check_message(r.stderr, [E(None, None, None, msg)], d, named)
+        assert not (tmp_path/'new.parquet').exists()
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith(('stdout', 'stderr', 'forkserver'))} == \
+           {k: v for k, v in before.items() if not k.startswith(('stdout', 'stderr', 'forkserver'))}
