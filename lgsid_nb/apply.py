@@ -8,9 +8,9 @@ import dataclasses, itertools, re
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
-from .core import ConfigError, DataError, Problems, atomic_path, from_dict, load_json
+from .core import ConfigError, Problems, atomic_path, from_dict, load_json
 from .collisions import POLICIES, SIDTable, sid_strings
-from .pipeline import TOKENIZER_NAMES, RunConfig, load_embeddings
+from .pipeline import TOKENIZER_NAMES, RunConfig
 
 # %% auto #0
 __all__ = ['RUN_NEEDS', 'SID_COLUMNS', 'SavedRun', 'extend_codes', 'sids_frame', 'write_sids', 'load_sids', 'tokenize_items',
