@@ -164,6 +164,7 @@ def tokenize_cmd(run, # the run folder
     print(json.dumps({k: r[k] for k in ('n_items', 'existing', 'new', 'tokenizers', 'out')}))
     return 0
 
+# %% ../nbs/10_cli.ipynb #9f2a9227
 def main(argv=None, # arguments (default: sys.argv[1:])
         )->int: # exit status: 0, or 2 for bad input
     "Entry point of the `lgsid` console script."
