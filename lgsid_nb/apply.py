@@ -11,6 +11,8 @@ from fastcore.basics import patch
 from .core import ConfigError, Problems, atomic_path, from_dict, load_json
 from .collisions import POLICIES, SIDTable, sid_strings
 from .pipeline import TOKENIZER_NAMES, RunConfig
+from .tokenize import Tokenizer, load_tokenizer
+from .encoders import Encoder, embed_items, get_encoder
 
 # %% auto #0
 __all__ = ['RUN_NEEDS', 'SID_COLUMNS', 'SavedRun', 'extend_codes', 'sids_frame', 'write_sids', 'load_sids', 'tokenize_items',
@@ -36,11 +38,12 @@ class SavedRun:
 # %% ../nbs/09d_apply.ipynb #6b86f52e
 @patch
 def tokenizer(self:SavedRun, name:str, # one of `self.names`
-             ):
+             )->Tokenizer: # fitted, of the saved kind
     "The fitted tokenizer `name` the run saved."
-    from lgsid_nb.tokenize import load_tokenizer
     return load_tokenizer(self.path/'stages'/'tokenize'/'tokenizers'/name)
 
+
+# %% ../nbs/09d_apply.ipynb #0abd09c8
 @patch
 def sids(self:SavedRun, name:str, # one of `self.names`
         )->SIDTable: # the run's unique SIDs of tokenizer `name`
@@ -55,6 +58,8 @@ def enriched(self:SavedRun)->bool: # True when the run's items carry the enrichm
     from lgsid_nb.enrich import ENRICH_COLUMNS
     return set(ENRICH_COLUMNS) <= set(pq.read_schema(self.path/'items.parquet').names)
 
+
+# %% ../nbs/09d_apply.ipynb #322ccb07
 @patch
 def texts(self:SavedRun, items:pd.DataFrame, # a validated ItemTable
          )->pd.DataFrame: # `items` with `content_text` and `location_text` as the run makes them
@@ -76,11 +81,12 @@ def aligned(self:SavedRun)->bool: # False when the align stage did not run or a 
     from lgsid_nb.gdpo import skipped_reason
     return not skipped_reason(enc)
 
+
+# %% ../nbs/09d_apply.ipynb #1975ba5c
 @patch
 def encoder(self:SavedRun, which:str='base', # 'base' or 'aligned'
-           ):
-    "The run's base encoder (in the precision it ran in) or its aligned encoder, as an `encoders.Encoder`."
-    from lgsid_nb.encoders import Encoder, get_encoder
+           )->Encoder: # the base encoder in the precision the run used, or the aligned one (float32)
+    "The run's base encoder or its aligned encoder."
     e = self.cfg.encoder
     if which == 'aligned':
         from lgsid_nb.gdpo import load_aligned
@@ -96,12 +102,13 @@ def which(self:SavedRun, name:str, # a tokenizer name
     "The embeddings tokenizer `name` was fitted on."
     return None if name == 'id' else 'aligned' if name == 'lgsid' and self.aligned else 'base'
 
+
+# %% ../nbs/09d_apply.ipynb #fac9a578
 @patch
 def embeddings(self:SavedRun, items:pd.DataFrame, # a validated ItemTable
                which:str='base', # 'base' or 'aligned'
               )->np.ndarray: # float32 [n_items, d]
     "Embeddings of the items' prompts (made by `texts`) under the run's base or aligned encoder."
-    from lgsid_nb.encoders import embed_items
     if which not in self._emb: self._emb[which] = self.encoder(which)
     return embed_items(self.texts(items), self._emb[which], part='prompt')
 
