@@ -7,7 +7,10 @@ no traceback on stdout or stderr; the output folder is left exactly as it was (a
 and a previous run's files: same tree, same bytes; a DIR that did not exist is still absent); nothing is written
 beside the input files.
 `test_run_out_is_a_file`: `lgsid run` / `lgsid demo` with `--out` at an existing file (or under one) exit 2 with one
-line naming it. `test_tokenize[<fault>]`: every bad items file of the `data check` cases, given to
+line naming it. `test_eval_poi[<fault>]`: `lgsid eval-poi FILE` with a missing file, a file in the other check-in format, an unknown
+`--format`, a file too small for the thresholds, or an `--out` that is a folder: exit 2, the file (and line) named, the
+folder left as it was.
+`test_tokenize[<fault>]`: every bad items file of the `data check` cases, given to
 `lgsid tokenize --run RUN --items FILE --out OUT`, gets the same located message (items are checked before the run is
 read) and nothing is written; `test_tokenize_bad_run_or_out`: a `--run` that is not a run folder, an `--out` that is
 a folder.
@@ -529,3 +532,32 @@ def test_tokenize_bad_run_or_out(tmp_path, harness):
     after = snapshot(tmp_path)
     assert {k: v for k, v in after.items() if not k.startswith(('stdout', 'stderr', 'forkserver'))} == \
            {k: v for k, v in before.items() if not k.startswith(('stdout', 'stderr', 'forkserver'))}
+
+# ---------------------------------------------------------------- `lgsid eval-poi`
+
+EVAL_POI = {  # id -> (args after `eval-poi`, given the case folder; expected lines)
+    'missing-file': (lambda d: [d/'nothere.txt'], [E(None, None, None, 'file not found', file='nothere.txt')]),
+    'gowalla-read-as-foursquare': (lambda d: [write(d/'gw.txt', (FIX/'loc-gowalla_totalCheckins.txt').read_bytes()), '--format', 'foursquare'],
+                                   [E(1, None, "'0\\t2010-10-19T23:55:27Z", 'expected 8 tab-separated fields, found 5', file='gw.txt')]),
+    'foursquare-read-as-gowalla': (lambda d: [write(d/'fsq.txt', (FIX/'dataset_TSMC2014_NYC.txt').read_bytes()), '--format', 'gowalla'],
+                                   [E(3, None, r'\xe9', 'not utf-8', file='fsq.txt')]),  # latin-1 names: the decoding fails first
+    'unknown-format': (lambda d: [write(d/'fsq.txt', (FIX/'dataset_TSMC2014_NYC.txt').read_bytes()), '--format', 'yelp'],
+                       [E(None, 'format', "'yelp'", 'invalid choice', file=False)]),
+    'too-few-checkins': (lambda d: [write(d/'fsq.txt', (FIX/'dataset_TSMC2014_NYC.txt').read_bytes())],
+                         [E(None, None, None, 'no check-ins left', file='fsq.txt')]),
+    'out-is-a-folder': (lambda d: [write(d/'fsq.txt', (FIX/'dataset_TSMC2014_NYC.txt').read_bytes()), '--min-poi', '1', '--min-user', '1',
+                                   '--out', (d/'results').mkdir() or write(d/'results'/'keep.txt', 'mine\n').parent],
+                        [E(None, None, None, 'is a folder', file='results')]),
+}
+
+@pytest.mark.parametrize('fault', list(EVAL_POI))
+def test_eval_poi(fault, tmp_path, harness):
+    "`lgsid eval-poi` with bad input: exit 2, the file (and line) named, no traceback, nothing written."
+    d = tmp_path/'in'; d.mkdir()
+    make, expect = EVAL_POI[fault]
+    args = make(d)
+    before = snapshot(d)
+    r = harness.run(['eval-poi', *args], d, tmp_path)
+    check_clean(r)
+    check_message(r.stderr, expect, d, None)
+    assert snapshot(d) == before, "files were written or changed beside the input"
