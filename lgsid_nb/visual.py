@@ -12,10 +12,11 @@ from . import testing
 from .core import ConfigError, DataError, Problem, haversine_km
 
 # %% auto #0
-__all__ = ['QUANTILES', 'synthetic_inputs', 'as_codes', 'sid_strings', 'prefixes', 'prefix_palette', 'code_color', 'cluster_plot',
-           'tsne_plot', 'umap_plot', 'token_usage', 'token_quantiles', 'prefix_purity', 'label_concentration',
-           'category_frequency', 'category_per_prefix', 'lambda_sensitivity', 'neighbours', 'neighbours_table', 'hulls',
-           'district_outlines', 'case_study']
+__all__ = ['QUANTILES', 'synthetic_inputs', 'as_codes', 'sid_strings', 'prefixes', 'prefix_palette', 'code_color', 'busiest_l1',
+           'level2_keys', 'key_order', 'key_colors', 'with_caption', 'cluster_plot', 'tsne_plot', 'umap_plot',
+           'token_usage', 'token_quantiles', 'prefix_purity', 'label_concentration', 'category_frequency',
+           'category_per_prefix', 'lambda_sensitivity', 'neighbours', 'neighbours_table', 'hulls', 'district_outlines',
+           'case_study']
 
 # %% ../nbs/08_visual.ipynb #5b7107a2
 def synthetic_inputs(n:int=160, # number of items
@@ -114,6 +115,48 @@ def code_color(code:int, # a level-1 code
     pal = prefix_palette()
     return pal[int(code) % len(pal)]
 
+# %% ../nbs/08_visual.ipynb #ef6728fb
+def busiest_l1(codes, # int codes [n, L] (or several: the counts are summed)
+               n:int=3, # how many level-1 codes
+              )->list: # level-1 codes, most items first (ties: smaller code first)
+    "The `n` level-1 codes holding the most items."
+    C = np.vstack([np.asarray(c)[:, :1] for c in (codes if isinstance(codes, (list, tuple)) else [codes])])
+    u, cnt = np.unique(C[:, 0], return_counts=True)
+    return [int(x) for x in u[np.lexsort((u, -cnt))][:n]]
+
+def level2_keys(codes, # int codes [n, L], L >= 2
+                within, # level-1 codes whose items get their level-2 prefix
+               )->np.ndarray: # object array [n]: '<a_k><b_j>' inside `within`, '' outside
+    "The level-2 prefix of each item whose level-1 code is in `within`; '' for the others."
+    C = np.asarray(codes)
+    keys = prefixes(C, 2)
+    keys[~np.isin(C[:, 0], list(within))] = ''
+    return keys
+
+# %% ../nbs/08_visual.ipynb #74cf8684
+def key_order(keys, # prefix strings like '<a_3><b_10>'; '' is left out
+             )->list: # the distinct keys, ordered by their codes as numbers
+    "Distinct non-empty prefix keys in numeric code order."
+    return sorted({k for k in keys if k}, key=lambda k: [int(x) for x in re.findall(r'_(\d+)>', k)])
+
+def key_colors(*keys, # one or more arrays of prefix keys (one per panel)
+              )->dict: # key -> hex colour
+    "One colour per prefix key, the same in every panel: level-1 keys by code, longer keys by numeric order."
+    ks = key_order([k for ka in keys for k in ka])
+    return {k: code_color(int(k[3:-1])) if k.count('<') == 1 else code_color(i + 7) for i, k in enumerate(ks)}
+
+# %% ../nbs/08_visual.ipynb #fd4ad5da
+def with_caption(fig:go.Figure, # a plotly figure with a title
+                 caption:str, # how to read the figure (plain text)
+                 width:int=120, # wrap the caption at this many characters
+                )->go.Figure: # `fig`, changed in place
+    "Put `caption` under the figure's title (wrapped) and in `layout.meta['caption']`."
+    import textwrap
+    fig.update_layout(title=dict(subtitle=dict(text='<br>'.join(textwrap.wrap(caption, width)), font=dict(size=12))),
+                      meta={**(fig.layout.meta or {}), 'caption': caption})
+    fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 90 + 16 * len(textwrap.wrap(caption, width)))))
+    return fig
+
 # %% ../nbs/08_visual.ipynb #83f8ce73
 def _project(Z, method, seed, perplexity=30., n_neighbors=15):
     n = len(Z)
@@ -129,36 +172,48 @@ def _project(Z, method, seed, perplexity=30., n_neighbors=15):
     raise ConfigError(f"method must be 'tsne', 'umap' or 'pca', got {method!r}")
 
 # %% ../nbs/08_visual.ipynb #175088c7
-def _facet_points(Xj, C, seed, max_items):
-    "`(keep, l1, codes_u, counts, cents)`: kept rows, their level-1 codes, the used codes, their sizes and centroids."
+def _facet_points(Xj, keys, seed, max_items):
+    "`(keep, k, keys_u, counts, cents)`: kept rows, their keys, the used keys ('' left out, numeric order), sizes, centroids."
     keep = np.arange(len(Xj))
     if max_items and len(keep) > max_items:
         keep = np.sort(np.random.default_rng(seed).choice(len(Xj), max_items, replace=False))
-    l1 = C[keep, 0]
-    codes_u, counts = np.unique(l1, return_counts=True)
-    cents = np.stack([Xj[keep][l1 == u].mean(0) for u in codes_u])
-    return keep, l1, codes_u, counts, cents
+    k = np.asarray(keys, dtype=object)[keep]
+    keys_u = key_order(k)
+    counts = np.array([(k == u).sum() for u in keys_u])
+    cents = np.stack([Xj[keep][k == u].mean(0) for u in keys_u])
+    return keep, k, keys_u, counts, cents
 
 # %% ../nbs/08_visual.ipynb #d40c7309
-def _add_facet(fig, col, name, Pi, Pc, l1, codes_u, counts, top, sid, hover):
-    "Add one tokenizer's item traces (`Pi`) and centroid trace (`Pc`) to column `col` of `fig`."
-    order = codes_u[np.argsort(-counts, kind='stable')]
-    shown = set(order[:top].tolist())
+def _add_facet(fig, col, name, Pi, Pc, k, keys_u, counts, top, sid, hover, color_of):
+    "Add one tokenizer's item traces (`Pi`, keys `k`) and centroid trace (`Pc`) to column `col` of `fig`."
+    order = [keys_u[i] for i in np.argsort(-counts, kind='stable')]
     for u in order[:top]:
-        m = l1 == u
-        fig.add_trace(go.Scatter(x=Pi[m, 0], y=Pi[m, 1], mode='markers', name=f'{name} <a_{u}> ({m.sum()})',
-                                 legendgroup=name, marker=dict(size=6, color=code_color(u), opacity=0.8),
+        m = k == u
+        fig.add_trace(go.Scatter(x=Pi[m, 0], y=Pi[m, 1], mode='markers', name=f'{name} {u} ({m.sum()})',
+                                 legendgroup=name, marker=dict(size=6, color=color_of[u], opacity=0.8),
                                  text=sid[m] if hover is None else [f'{h}<br>{s}' for h, s in zip(hover[m], sid[m])],
                                  hoverinfo='text'), 1, col)
-    m = ~np.isin(l1, list(shown))
+    m = ~np.isin(k, order[:top])
     if m.any():
         fig.add_trace(go.Scatter(x=Pi[m, 0], y=Pi[m, 1], mode='markers', name=f'{name} other ({m.sum()})',
                                  legendgroup=name, marker=dict(size=5, color='lightgrey'), text=sid[m],
                                  hoverinfo='text'), 1, col)
-    fig.add_trace(go.Scatter(x=Pc[:, 0], y=Pc[:, 1], mode='markers', name=f'{name} centroids ({len(codes_u)})',
+    fig.add_trace(go.Scatter(x=Pc[:, 0], y=Pc[:, 1], mode='markers', name=f'{name} centroids ({len(keys_u)})',
                              legendgroup=name, marker=dict(symbol='x', size=10, color='black', line=dict(width=1)),
-                             text=[f'centroid <a_{u}>: {c} items' for u, c in zip(codes_u, counts)], hoverinfo='text'),
+                             text=[f'centroid {u}: {c} items' for u, c in zip(keys_u, counts)], hoverinfo='text'),
                   1, col)
+
+# %% ../nbs/08_visual.ipynb #bbf6d0cc
+def _cluster_caption(within):
+    "How to read `cluster_plot` (level-1 view, or level 2 within `within`)."
+    if within is None:
+        return ("Each dot is a place, placed by its embedding (2-D projection); colour = its level-1 SID prefix (the largest "
+                "prefixes; grey: the rest); black crosses = the prefixes' centroids. Compact clouds of one colour around their "
+                "cross: the first token groups similar embeddings. One panel per tokenizer.")
+    return (f"Only the places whose level-1 code is {', '.join(f'<a_{u}>' for u in within)} are coloured, by their level-2 "
+            "prefix (the same prefix has the same colour in every panel; crosses: its centroid); grey: all other places. "
+            "HGIT computes level 1 from attributes, so alignment cannot change it; the panels differ where alignment changed "
+            "the level-2 tokens, and are the same where it did not.")
 
 # %% ../nbs/08_visual.ipynb #2dc95c2c
 def cluster_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
@@ -169,25 +224,29 @@ def cluster_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
                  seed:int=0, # projection seed
                  max_items:int|None=3000, # subsample items beyond this (for speed)
                  title:str|None=None, # figure title (default: names the method)
+                 within:list|None=None, # level-1 codes whose level-2 prefixes are coloured (None: colour by level 1)
                 )->go.Figure: # one facet per tokenizer
-    "Items and their level-1 centroids projected to 2-D, one facet per tokenizer, coloured by prefix."
+    "Items and their prefix centroids projected to 2-D, one facet per tokenizer, coloured by level-1 (or level-2) prefix."
     names = list(sids)
+    Cs = {n: as_codes(sids[n], items, n) for n in names}
+    keys = {n: prefixes(C, 1) if within is None else level2_keys(C, within) for n, C in Cs.items()}
+    color_of = key_colors(*keys.values())
     fig = make_subplots(1, len(names), subplot_titles=names, horizontal_spacing=0.04)
     for j, name in enumerate(names):
-        Xj = np.asarray(X[name] if isinstance(X, dict) else X, dtype='float32')
-        C = as_codes(sids[name], items, name)
+        Xj, C = np.asarray(X[name] if isinstance(X, dict) else X, dtype='float32'), Cs[name]
         if len(C) != len(Xj):
             raise DataError([Problem(name, None, None, len(Xj), f"{len(Xj)} embeddings for {len(C)} codes")])
-        keep, l1, codes_u, counts, cents = _facet_points(Xj, C, seed, max_items)
+        keep, k, keys_u, counts, cents = _facet_points(Xj, keys[name], seed, max_items)
         P = _project(np.vstack([Xj[keep], cents]), method, seed)
         hover = None
         if items is not None: hover = (items['name'].astype(str) + ' · ' + items['category'].astype(str)).to_numpy()[keep]
-        _add_facet(fig, j + 1, name, P[:len(keep)], P[len(keep):], l1, codes_u, counts, top, sid_strings(C[keep]), hover)
+        _add_facet(fig, j + 1, name, P[:len(keep)], P[len(keep):], k, keys_u, counts, top, sid_strings(C[keep]), hover, color_of)
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
-    fig.update_layout(title=title or f'{method.upper()} of items around level-1 centroids', template='plotly_white',
+    what = 'level-1 centroids' if within is None else 'level-2 centroids within ' + ', '.join(f'<a_{u}>' for u in within)
+    fig.update_layout(title=title or f'{method.upper()} of items around {what}', template='plotly_white',
                       height=450, legend=dict(font=dict(size=10)))
-    return fig
+    return with_caption(fig, _cluster_caption(within))
 
 # %% ../nbs/08_visual.ipynb #6b58e24b
 def tsne_plot(X, # embeddings [n, d], or {tokenizer: embeddings}
@@ -289,25 +348,42 @@ def category_frequency(items:pd.DataFrame, # ItemTable
     rows = t.sum(1).sort_values(ascending=False, kind='stable').index
     return t.loc[rows, t.sum(0).sort_values(ascending=False, kind='stable').index]
 
+# %% ../nbs/08_visual.ipynb #9d43d955
+def _cpp_caption(column, level, within):
+    "How to read `category_per_prefix`."
+    rows = (f"the largest level-{level} SID prefixes" if within is None else
+            f"the level-2 prefixes inside {', '.join(f'<a_{u}>' for u in within)}, in code order in every panel")
+    s = (f"Rows: {rows}; columns: the most common {column} values (the rest summed as 'other'); a cell is the share of the "
+         f"row's places with that value (hover: the count). A row with one dark cell is a prefix of one {column}. Panel "
+         f"titles: purity (mean share of a prefix's top value) and concentration (mean share of a value's places in its top prefix).")
+    if within is not None:
+        s += (" HGIT computes level 1 from attributes, so alignment cannot change it: compare the panels row by row; they "
+              "differ where alignment changed the level-2 tokens.")
+    return s
+
 # %% ../nbs/08_visual.ipynb #e248293e
 def category_per_prefix(items:pd.DataFrame, # ItemTable
                         sids:dict, # {name: codes or SIDTable}, e.g. {'unaligned': ..., 'aligned': ...}
-                        level:int=1, # prefix length
+                        level:int=1, # prefix length (2 when `within` is given)
                         column:str='category', # the label to count ('category', 'category_l1', 'district')
                         top_prefixes:int=15, # rows shown (largest prefixes)
                         top_categories:int=12, # columns shown (most common labels; the rest summed as 'other')
                         title:str|None=None, # figure title (default: names the column and level)
-                       )->go.Figure: # one heatmap per tokenizer; `layout.meta` holds purity and concentration
+                        within:list|None=None, # level-1 codes whose level-2 prefixes are the rows (None: all items)
+                       )->go.Figure: # one heatmap per tokenizer; `layout.meta` holds purity, concentration, caption
     "Heatmaps of the label share within each prefix, side by side per tokenizer (Figure 5), with purity in the titles."
-    names = list(sids)
+    names, level = list(sids), 2 if within is not None else level
     Cs = {n: as_codes(sids[n], items, n) for n in names}
-    pur = {n: prefix_purity(items[column], Cs[n], level) for n in names}
-    conc = {n: label_concentration(items[column], Cs[n], level) for n in names}
-    cats = items[column].value_counts().index[:top_categories].tolist()
+    sel = {n: np.isin(Cs[n][:, 0], list(within)) if within is not None else np.ones(len(items), bool) for n in names}
+    lab = items[column].to_numpy()
+    pur = {n: prefix_purity(lab[sel[n]], Cs[n][sel[n]], level) for n in names}
+    conc = {n: label_concentration(lab[sel[n]], Cs[n][sel[n]], level) for n in names}
+    cats = pd.Series(lab[np.any(list(sel.values()), 0)]).value_counts().index[:top_categories].tolist()
     subtitles = [f'{n}<br><sub>purity {pur[n]:.2f} · concentration {conc[n]:.2f}</sub>' for n in names]
     fig = make_subplots(1, len(names), subplot_titles=subtitles, horizontal_spacing=0.12)
     for j, n in enumerate(names):
-        t = category_frequency(items, Cs[n], level, column)
+        t = category_frequency(items[sel[n]], Cs[n][sel[n]], level, column)
+        if within is not None: t = t.loc[key_order(t.index)]
         other = t.drop(columns=[c for c in cats if c in t]).sum(1)
         t = t.reindex(columns=cats, fill_value=0).assign(other=other).iloc[:top_prefixes]
         share = t.div(t.sum(1), axis=0)
@@ -316,10 +392,10 @@ def category_per_prefix(items:pd.DataFrame, # ItemTable
                                  hovertemplate='%{y} · %{x}<br>share %{z:.2f} (%{customdata} items)<extra>' + n + '</extra>'),
                       1, j + 1)
         fig.update_yaxes(autorange='reversed', col=j + 1)
-    fig.update_layout(title=title or f'{column} frequency per level-{level} SID prefix', template='plotly_white',
-                      margin=dict(t=110), height=max(350, 26 * min(top_prefixes, 30) + 160))
-    fig.layout.meta = {'purity': pur, 'concentration': conc}
-    return fig
+    where = '' if within is None else ' within ' + ', '.join(f'<a_{u}>' for u in within)
+    fig.update_layout(title=title or f'{column} frequency per level-{level} SID prefix{where}', template='plotly_white',
+                      height=max(350, 26 * min(top_prefixes, 30) + 200), meta={'purity': pur, 'concentration': conc})
+    return with_caption(fig, _cpp_caption(column, level, within), width=140)
 
 # %% ../nbs/08_visual.ipynb #6092de8f
 def lambda_sensitivity(df:pd.DataFrame, # one row per lambda
