@@ -14,8 +14,8 @@ from .core import ConfigError, from_dict, seed_everything
 from .generative import SIDVocab, SeqData, GenConfig, gen_data, cold_targets, rec_report
 
 # %% auto #0
-__all__ = ['SASRecConfig', 'right_align', 'causal_mask', 'SASBlock', 'SASRec', 'reachable_items', 'SASRecFit', 'train_sasrec',
-           'sasrec_scores', 'recommend_sasrec', 'evaluate_sasrec', 'sasrec_name']
+__all__ = ['SASRecConfig', 'right_align', 'causal_mask', 'SASBlock', 'SASRec', 'prefix_codes', 'sasrec_vocab', 'reachable_items',
+           'SASRecFit', 'train_sasrec', 'sasrec_scores', 'recommend_sasrec', 'evaluate_sasrec', 'sasrec_name']
 
 # %% ../nbs/07b_sasrec.ipynb #3f437d70
 @dataclasses.dataclass
@@ -25,8 +25,9 @@ class SASRecConfig:
     n_layers: int = 2  # self-attention blocks (the paper's b = 2)
     n_heads: int = 1  # attention heads (the paper uses one)
     dropout: float = 0.2  # on the input and after attention / feed-forward (the paper: 0.2 on dense data)
-    lr: float = 1e-3  # AdamW step size (the paper's Adam: 1e-3)
+    lr: float = 5e-3  # AdamW step size (TIGER's; chosen on the default data's validation loss, see below)
     weight_decay: float = 0.0  # AdamW weight decay
+    sid_features: str = 'codes'  # SID variant: 'codes' (one embedding per level's code) or 'prefixes' (one per prefix)
     def __post_init__(self):
         for k in ('d_model', 'n_layers', 'n_heads'):
             if getattr(self, k) < 1: raise ConfigError(f"SASRecConfig.{k} must be >= 1, got {getattr(self, k)!r}")
@@ -34,6 +35,8 @@ class SASRecConfig:
             raise ConfigError(f"SASRecConfig.d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
         if not 0 <= self.dropout < 1: raise ConfigError(f"SASRecConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not self.lr > 0: raise ConfigError(f"SASRecConfig.lr must be > 0, got {self.lr!r}")
+        if self.sid_features not in ('codes', 'prefixes'):
+            raise ConfigError(f"SASRecConfig.sid_features must be 'codes' or 'prefixes', got {self.sid_features!r}")
 
 # %% ../nbs/07b_sasrec.ipynb #aad0f080
 def right_align(hist:np.ndarray, # history item rows [N, H], -1 = padding (anywhere)
@@ -110,7 +113,27 @@ def logits(self:SASRec, hist:torch.Tensor, # right-aligned item rows [B, H] (-1 
     "Next-item scores: the last position's state dotted with every item's vector."
     return self(hist)[:, -1] @ self.item_vectors().T
 
-# %% ../nbs/07b_sasrec.ipynb #259121fd
+# %% ../nbs/07b_sasrec.ipynb #a3d0e666
+def prefix_codes(codes:np.ndarray, # SID codes [n_items, L]
+                ) -> np.ndarray: # int64 [n_items, L]: at level l, the id of the item's prefix of length l + 1
+    "Each level's code replaced by a number for the item's prefix up to that level."
+    codes = np.asarray(codes, 'int64')
+    out, key = np.empty_like(codes), np.zeros(len(codes), 'int64')
+    for l in range(codes.shape[1]):
+        key = np.unique(np.stack([key, codes[:, l]], 1), axis=0, return_inverse=True)[1].reshape(-1)
+        out[:, l] = key
+    return out
+
+# %% ../nbs/07b_sasrec.ipynb #280c0f51
+def sasrec_vocab(codes, # SID codes [n_items, L] in ItemTable order, or None for item IDs
+                 n_items:int, # items in the ItemTable
+                 arch:SASRecConfig|None=None, # `sid_features` says how codes become tokens
+                ) -> SIDVocab: # the tokens `SASRec` sums per item
+    "The item tokens of SASRec: one ID each, or per-level codes, or per-level prefixes."
+    if codes is not None and (arch or SASRecConfig()).sid_features == 'prefixes': codes = prefix_codes(codes)
+    return SIDVocab(codes, n_items=n_items)
+
+# %% ../nbs/07b_sasrec.ipynb #796474ec
 def reachable_items(vocab:SIDVocab, # the items' tokens
                     train:SeqData, # the training examples the model saw
                    ) -> np.ndarray: # bool [n_items]
@@ -122,7 +145,7 @@ def reachable_items(vocab:SIDVocab, # the items' tokens
     tok[vocab.tokens[seen].ravel()] = True
     return tok[vocab.tokens].any(1)
 
-# %% ../nbs/07b_sasrec.ipynb #cf8b455a
+# %% ../nbs/07b_sasrec.ipynb #854e99f5
 @dataclasses.dataclass
 class SASRecFit:
     "A trained SASRec and its training record."
@@ -134,7 +157,7 @@ class SASRecFit:
     best_epoch: int  # 0-based epoch whose weights were kept
     seconds: float  # wall time of the run
 
-# %% ../nbs/07b_sasrec.ipynb #7fcaf138
+# %% ../nbs/07b_sasrec.ipynb #0193feb0
 @torch.no_grad()
 def _val_loss(model, data, bs=1024):
     "Mean full-softmax cross-entropy of `data`'s targets, in evaluation mode."
@@ -145,7 +168,7 @@ def _val_loss(model, data, bs=1024):
         tot += F.cross_entropy(lg, torch.from_numpy(data.target[i:i+bs]), reduction='sum').item()
     return tot / len(data)
 
-# %% ../nbs/07b_sasrec.ipynb #ad4bf35e
+# %% ../nbs/07b_sasrec.ipynb #8ed1d3ce
 def train_sasrec(vocab:SIDVocab, # `SIDVocab(None, n)` (IDs) or `SIDVocab(codes)` (SIDs as features)
                  train:SeqData, # training examples (see `gen_data`)
                  val:SeqData, # validation examples (early stopping on their loss)
@@ -181,7 +204,7 @@ def train_sasrec(vocab:SIDVocab, # `SIDVocab(None, n)` (IDs) or `SIDVocab(codes)
     return SASRecFit(model.eval(), vocab, reachable_items(vocab, train), losses, val_loss,
                      int(np.argmin(val_loss)), time.time() - t0)
 
-# %% ../nbs/07b_sasrec.ipynb #7a27cd39
+# %% ../nbs/07b_sasrec.ipynb #0acdc729
 @torch.no_grad()
 def sasrec_scores(fit:SASRecFit, # a trained model
                   hist:np.ndarray, # history item rows [N, H] as `gen_data` stores them (-1 = padding)
@@ -191,7 +214,7 @@ def sasrec_scores(fit:SASRecFit, # a trained model
     s[:, ~fit.reachable] = -np.inf
     return s
 
-# %% ../nbs/07b_sasrec.ipynb #14eb2d67
+# %% ../nbs/07b_sasrec.ipynb #925f4a8e
 def recommend_sasrec(fit:SASRecFit, # a trained model
                      hist:np.ndarray, # history item rows [N, H] (-1 = padding)
                      k:int=10, # items per user
@@ -205,7 +228,7 @@ def recommend_sasrec(fit:SASRecFit, # a trained model
         out.append(np.where(np.isfinite(np.take_along_axis(s, top, 1)), top, -1))
     return np.concatenate(out) if out else np.zeros((0, k), 'int64')
 
-# %% ../nbs/07b_sasrec.ipynb #d97fa634
+# %% ../nbs/07b_sasrec.ipynb #db2580e9
 def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_sid`), or None for item IDs (`sasrec`)
                     interactions:pd.DataFrame, # user_id, item_id, timestamp
                     items:pd.DataFrame, # the ItemTable
@@ -220,7 +243,7 @@ def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_
     if isinstance(arch, dict): arch = from_dict(SASRecConfig, arch, 'sasrec config')
     cfg, arch = cfg or GenConfig(), arch or SASRecConfig()
     if not len(seeds): raise ConfigError('evaluate_sasrec: seeds must name at least one seed')
-    vocab = SIDVocab(codes, n_items=len(items))
+    vocab = sasrec_vocab(codes, len(items), arch)
     data = data or gen_data(interactions, items, cfg.max_hist)
     t0, reps, fits, te = time.time(), [], [], data['test']
     cold = cold_targets(data, len(items))
@@ -239,7 +262,7 @@ def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_
                   'n_levels': vocab.n_levels, 'vocab_size': vocab.vocab_size, 'n_train': len(data['train']),
                   'n_test': len(te), 'seconds': time.time() - t0}
 
-# %% ../nbs/07b_sasrec.ipynb #f82c0305
+# %% ../nbs/07b_sasrec.ipynb #b8a69598
 def sasrec_name(tokenizer:str, # 'id' for the ID model, else the tokenizer whose SIDs are the features
                ) -> str: # the model's part of the metric name, after `rec.generative.`
     "Metric prefix of a SASRec run: `sasrec` on item IDs, `sasrec_sid.<tokenizer>` on a tokenizer's SIDs."
