@@ -66,7 +66,8 @@ class SASBlock(nn.Module):
         self.ff = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d, d))
         self.drop = nn.Dropout(dropout)
     def forward(self, x, # [B, H, d]
-                mask): # bool [B, 1, H, H] from `causal_mask`
+                mask, # bool [B, 1, H, H] from `causal_mask`
+               ) -> torch.Tensor: # [B, H, d]
         B, H, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).view(B, H, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.p if self.training else 0.0)
@@ -99,9 +100,10 @@ def item_vectors(self:SASRec, rows:torch.Tensor|None=None, # item rows (any shap
 def forward(self:SASRec, hist:torch.Tensor, # right-aligned item rows [B, H] (-1 = padding, at the front)
            ) -> torch.Tensor: # hidden states [B, H, d]; position t has seen positions <= t only
     "Hidden state at every position of the histories."
+    hist = hist[:, -len(self.pos.weight):]  # at most max_hist positions, the most recent
     valid = hist >= 0
     keep = valid[..., None].to(torch.float32)
-    x = self.item_vectors(hist.clamp(min=0)) * self.scale + self.pos.weight[:hist.shape[1]]
+    x = self.item_vectors(hist.clamp(min=0)) * self.scale + self.pos.weight[-hist.shape[1]:]  # the last position = latest
     x, mask = self.drop(x) * keep, causal_mask(valid)
     for b in self.blocks: x = b(x, mask) * keep
     return self.ln(x)
