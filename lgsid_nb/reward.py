@@ -351,6 +351,8 @@ class RewardConfig:
     lists_per_item: int = 1  # training lists per training item
     holdout_items: float = 0.2  # share of items held out entirely
     eval_lists: int = 300  # training items that get a held-out list (0 = all)
+    max_anchors: int = 0  # budget: training lists are anchored on a seeded sample of this many training items (0 = all); negatives still come from all of them
+    max_heldout: int = 0  # budget: held-out items that get a list (a seeded sample; 0 = all)
     hidden: int = 256  # MLP hidden units
     dropout: float = 0.1  # MLP dropout
     loss: str = 'listwise'  # 'listwise' | 'pointwise'
@@ -368,6 +370,8 @@ class RewardConfig:
         if self.loss not in LOSSES: raise ConfigError(f"RewardConfig.loss must be one of {LOSSES}, got {self.loss!r}")
         if not 0 <= self.holdout_items < 1:
             raise ConfigError(f"RewardConfig.holdout_items must be in [0, 1), got {self.holdout_items!r}")
+        for k in ('max_anchors', 'max_heldout'):
+            if getattr(self, k) < 0: raise ConfigError(f"RewardConfig.{k} must be >= 0, got {getattr(self, k)!r}")
         for k in ('K', 'm', 'lists_per_item', 'hidden', 'epochs', 'batch_lists'):
             if getattr(self, k) < 1: raise ConfigError(f"RewardConfig.{k} must be >= 1, got {getattr(self, k)!r}")
         if isinstance(self.encoder, dict): self.encoder = from_dict(EncoderConfig, self.encoder, 'RewardConfig.encoder')
@@ -442,6 +446,12 @@ class RewardResult:
         save_json(self.report, Path(path)/'report.json')
         return Path(path)
 
+# %% ../nbs/03_reward.ipynb #35b02356
+def _budget(idx:np.ndarray, cap:int, seed:int, stream:int)->np.ndarray:
+    "`idx` itself, or a sorted seeded sample of `cap` of them when `cap` is set and smaller (its own random stream)."
+    if not cap or cap >= len(idx): return idx
+    return np.sort(np.random.default_rng([seed, 7, stream]).choice(idx, cap, replace=False))
+
 # %% ../nbs/03_reward.ipynb #02ef65b7
 def fit_reward(items, # ItemTable (texts are added if missing)
                cfg:RewardConfig|None=None, # settings
@@ -460,11 +470,11 @@ def fit_reward(items, # ItemTable (texts are added if missing)
         msg = f"{len(tr)} training items cannot fill lists of K={cfg.K} mismatched locations"
         raise DataError([Problems('items').add(None, None, n, msg).items[0]])
     kw = dict(K=cfg.K, negatives=cfg.negatives, m=cfg.m, hard_frac=cfg.hard_frac, alpha=cfg.alpha, min_km=cfg.min_km)
-    parts = [mismatch_lists(items, anchors=tr, candidates=tr, seed=cfg.seed + 1 + r, **kw) for r in range(cfg.lists_per_item)]
+    parts = [mismatch_lists(items, anchors=_budget(tr, cfg.max_anchors, cfg.seed, 1), candidates=tr, seed=cfg.seed + 1 + r, **kw) for r in range(cfg.lists_per_item)]
     train = MismatchLists(*(np.concatenate([getattr(p, f) for p in parts]) for f in ('anchor', 'loc', 'km', 'label')))
     ev = tr if not cfg.eval_lists or cfg.eval_lists >= len(tr) else np.sort(rng.choice(tr, cfg.eval_lists, replace=False))
     held_lists = mismatch_lists(items, anchors=ev, candidates=tr, seed=cfg.seed + 1000, exclude=train.pairs(), **kw)
-    held_items = mismatch_lists(items, anchors=ho, seed=cfg.seed + 2000, **kw) if len(ho) else None
+    held_items = mismatch_lists(items, anchors=_budget(ho, cfg.max_heldout, cfg.seed, 2), seed=cfg.seed + 2000, **kw) if len(ho) else None
     enc = encoder if encoder is not None else get_encoder(cfg.encoder)
     t1 = time.perf_counter()
     Xtr, Xhl = embed_lists(items, train, enc, verbose), embed_lists(items, held_lists, enc, verbose)
@@ -475,7 +485,7 @@ def fit_reward(items, # ItemTable (texts are added if missing)
     rep = dict(heldout_lists=evaluate_reward(model, Xhl, held_lists, cfg.seed),
                heldout_items=evaluate_reward(model, Xhi, held_items, cfg.seed) if Xhi is not None else None,
                train=evaluate_reward(model, Xtr, train, cfg.seed),
-               sizes=dict(items=n, train_items=len(tr), heldout_items=len(ho), train_lists=len(train), K=cfg.K,
+               sizes=dict(items=n, train_items=len(tr), heldout_items=len(ho), train_lists=len(train), heldout_item_lists=len(held_items) if held_items is not None else 0, K=cfg.K,
                           prompts=int(sum(x.shape[0] * x.shape[1] for x in (Xtr, Xhl, Xhi) if x is not None))),
                seconds=dict(lists=round(t1 - t0, 2), embed=round(t2 - t1, 2), fit=round(t3 - t2, 2),
                             total=round(time.perf_counter() - t0, 2)),
