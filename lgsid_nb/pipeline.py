@@ -14,9 +14,10 @@ from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, sa
 __all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'Stage', 'Run', 'load_config', 'environment',
            'DataSection', 'TokenizeSection', 'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig',
            'default_config_path', 'item_texts', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items',
-           'run_interactions', 'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align',
-           'make_tokenizers', 'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings',
-           'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
+           'run_interactions', 'cold_start_stats', 'stage_data', 'stage_embed', 'stage_reward', 'load_reward',
+           'stage_align', 'make_tokenizers', 'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables',
+           'run_warnings', 'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize',
+           'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #1bbc2fd5
 PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
@@ -132,6 +133,7 @@ def environment(enc_cfg=None, # the run's `EncoderConfig`, to record the precisi
 from .data import TextTemplates
 from .enrich import EnrichConfig
 from .simulate import SimConfig
+from .country import CountryConfig
 from .encoders import EncoderConfig
 from .tokenize import HGITConfig
 from .baselines import RQKMeansConfig, RQVAEConfig
@@ -144,7 +146,7 @@ from .generative import GenConfig
 @dataclasses.dataclass
 class DataSection:
     "Where items and interactions come from."
-    source: str = 'default'  # 'default' (real Helsinki POIs), 'synthetic' (multi-city world) or a file path
+    source: str = 'default'  # 'default' (real Helsinki POIs), 'synthetic' (multi-city world), 'country' (nationwide world) or a file path
     format: str = 'items'  # format of a file `source`: foursquare, gowalla, yelp or items
     interactions: str = ''  # for format 'items': an Interactions file; '' = simulate check-ins
     synthetic_items: int = 5000  # items of the synthetic world
@@ -153,6 +155,7 @@ class DataSection:
     enrich: str = 'auto'  # item text from check-in behaviour (`enrich.enrich_items`): 'on', 'off', 'auto' (a file whose items share their content text)
     enrichment: EnrichConfig = dataclasses.field(default_factory=EnrichConfig)  # its thresholds
     simulate: SimConfig = dataclasses.field(default_factory=SimConfig)  # the check-in simulator
+    country: CountryConfig = dataclasses.field(default_factory=CountryConfig)  # the nationwide world and its users (source 'country')
 
 # %% ../nbs/09_pipeline.ipynb #838a5268
 @dataclasses.dataclass
@@ -207,6 +210,16 @@ def default_config_path()->Path: # `lgsid_nb/configs/default.toml` inside the in
     import importlib.resources
     return Path(str(importlib.resources.files('lgsid_nb')/'configs'/'default.toml'))
 
+# %% ../nbs/09_pipeline.ipynb #40117999
+def _country_source(cc:CountryConfig):
+    "Items, simulated check-ins and provenance of the nationwide world `cc` (`country.country_world`, `country.simulate_country`)."
+    from lgsid_nb.country import country_world, simulate_country
+    items = country_world(cc)
+    prov = {'items': (f'synthetic: {cc.n_places:,} places in the real GeoNames towns of {cc.country} (places per town by population), '
+                      'content drawn from the real Helsinki OSM places (ODbL)'), 'districts': 'real GeoNames towns (municipalities)',
+            'interactions': f'SIMULATED: {cc.n_users:,} users, rank-distance visits and trips between towns (lgsid_nb.country), not real user behaviour'}
+    return items, simulate_country(items, cc).interactions, prov
+
 # %% ../nbs/09_pipeline.ipynb #30060e28
 def _load_source(cfg:RunConfig):
     "Items, interactions (None: to be simulated) and provenance of `cfg`'s source; a generated file's note says its check-ins are simulated."
@@ -221,7 +234,8 @@ def _load_source(cfg:RunConfig):
         prov = {'items': f'synthetic: {d.synthetic_items} POIs placed around real GeoNames neighbourhoods of {", ".join(d.synthetic_cities)}',
                 'districts': 'real GeoNames neighbourhood names'}
         return synthetic_world(d.synthetic_items, cities=tuple(d.synthetic_cities), seed=cfg.seed), None, prov
-    from lgsid_nb.formats import load_dataset, FORMATS, provenance_path
+    if d.source == 'country': return _country_source(d.country)
+    from lgsid_nb.formats import load_dataset, FORMATS, provenance_path, derived_note
     if d.format not in FORMATS: raise ConfigError(f"[data] key 'format': unknown format {d.format!r}; use one of {', '.join(FORMATS)}")
     if not Path(d.source).exists(): raise ConfigError(f"[data] source: file not found: {d.source}")
     ds = load_dataset(d.source, d.format, **({'interactions': d.interactions} if d.format == 'items' and d.interactions else {}))
@@ -231,6 +245,7 @@ def _load_source(cfg:RunConfig):
     if note.exists():  # written by simulate.write_checkins: a generated world in a public format
         n = load_json(note)
         prov = {'items': f"{n['items']} (file {d.source})", 'districts': 'nearest GeoNames place', 'interactions': n['interactions']}
+    if ds.derived: prov['derived_columns'] = derived_note(ds.derived)
     return ds.items, (ds.interactions if len(ds.interactions) else None), prov
 
 # %% ../nbs/09_pipeline.ipynb #169d4bc8
@@ -262,7 +277,7 @@ def load_run_data(cfg:RunConfig, # its `data` section says where the data come f
     items, inter, prov = _load_source(cfg)
     items = validate_items(items, file=str(d.source))
     if inter is not None: inter = validate_interactions(inter, items, file=str(d.interactions or d.source))
-    items, how = item_texts(items, inter, cfg)
+    items, how = item_texts(items, inter if d.source != 'country' or d.enrich == 'on' else None, cfg)  # 'auto' enriches files only
     if how: prov['item_text'] = how
     if inter is None:  # file interactions were validated above
         inter = validate_interactions(simulate(items, d.simulate).interactions, items, file=str(d.source))
@@ -315,6 +330,17 @@ def run_interactions(run:Run, # a pipeline run (after its stages ran)
     "The run's interactions."
     return pd.read_parquet(run.dir('data')/'interactions.parquet')
 
+# %% ../nbs/09_pipeline.ipynb #96a576d3
+def cold_start_stats(items:pd.DataFrame, # the run's items (`district` = town for the nationwide world)
+                     inter:pd.DataFrame, # its interactions
+                    )->dict: # data.n_towns, data.n_cold_items, data.cold_share_test
+    "Towns, and the leave-one-out test targets whose place has no training interaction (cold starts)."
+    from lgsid_nb.splits import leave_one_out
+    train, _, test = leave_one_out(inter)
+    cold = ~test.item_id.isin(train.item_id)
+    return {'data.n_towns': int(items.district.nunique()), 'data.n_cold_items': int(test.item_id[cold].nunique()),
+            'data.cold_share_test': float(cold.mean()) if len(test) else 0.0}
+
 # %% ../nbs/09_pipeline.ipynb #8a165804
 def stage_data(run:Run, # the run (`run.loaded`: items, interactions, provenance)
                d:Path, # the stage's temporary folder
@@ -326,7 +352,7 @@ def stage_data(run:Run, # the run (`run.loaded`: items, interactions, provenance
     save_json(prov, d/'provenance.json')
     return {'data.n_items': len(items), 'data.n_users': int(inter.user_id.nunique()), 'data.n_interactions': len(inter),
             'data.n_districts': int(items.district.nunique()), 'data.simulated': bool(prov['simulated']),
-            'data.source': run.cfg.data.source}
+            'data.source': run.cfg.data.source, **cold_start_stats(items, inter)}
 
 def stage_embed(run:Run, # the run
                 d:Path, # the stage's temporary folder
@@ -352,10 +378,10 @@ def stage_reward(run:Run, # the run
     from lgsid_nb.reward import fit_reward
     from lgsid_nb.encoders import get_encoder
     rcfg = dataclasses.replace(run.cfg.reward, encoder=run.cfg.encoder)  # the report names the encoder actually used
-    res = fit_reward(run_items(run), rcfg, encoder=get_encoder(run.cfg.encoder))
+    res = fit_reward(run_items(run), rcfg, encoder=get_encoder(run.cfg.encoder), verbose=run.verbose)
     res.save(d/'reward_model')
     r = res.report
-    m = {'reward_model.ndcg@5': r['heldout_lists']['ndcg@5']}
+    m = {'reward_model.ndcg@5': r['heldout_lists']['ndcg@5'], **{f'reward_model.sizes.{k}': v for k, v in r['sizes'].items()}}
     for split in ('heldout_lists', 'heldout_items'):
         for k, v in (r[split] or {}).items():
             if isinstance(v, (int, float)): m[f'reward_model.{split}.{k}'] = v
