@@ -66,6 +66,14 @@ def key(self:Run, s:Stage, # a stage whose dependencies' keys are already in `se
     return stable_hash(PIPELINE_VERSION, s.name, self._section(s), [self.keys[d] for d in s.deps],
                        getattr(self.cfg, 'seed', 0), extra)
 
+# %% ../nbs/09_pipeline.ipynb #fb9866f7
+def _peak_gb()->float: # peak resident memory of this process so far, GB (0.0 where the platform does not say)
+    "Peak resident set size of the process (`resource.getrusage`; kilobytes on Linux, bytes on macOS)."
+    try: import resource
+    except ImportError: return 0.0
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(r / (1e9 if sys.platform == 'darwin' else 1e6), 3)
+
 # %% ../nbs/09_pipeline.ipynb #ef763bb1
 @patch
 def run_stage(self:Run, s:Stage, # the next stage (its dependencies have run)
@@ -91,6 +99,7 @@ def run_stage(self:Run, s:Stage, # the next stage (its dependencies have run)
     self.keys[s.name] = key
     self.metrics.update(m['metrics'])
     self.metrics[f'time.{s.name}_s'] = m['seconds']
+    self.metrics[f'memory.{s.name}_peak_gb'] = _peak_gb()  # the process's peak so far (Linux: resident set)
     return m
 
 # %% ../nbs/09_pipeline.ipynb #841f5f35
@@ -141,6 +150,7 @@ from .ctr import CTRConfig
 from .reward import RewardConfig, RewardModel
 from .gdpo import GDPOConfig
 from .generative import GenConfig
+from .sasrec import SASRecConfig
 
 # %% ../nbs/09_pipeline.ipynb #1673d588
 @dataclasses.dataclass
@@ -174,6 +184,8 @@ class EvalSection:
     ctr_models: tuple[str, ...] = ('din',)  # add 'dien' for the DIEN table
     generative: GenConfig = dataclasses.field(default_factory=GenConfig)
     generative_tokenizers: tuple[str, ...] = ('id', 'rq_kmeans', 'rq_vae', 'lgsid_unaligned', 'lgsid')  # TIGER runs
+    sasrec: SASRecConfig = dataclasses.field(default_factory=SASRecConfig)  # SASRec's size and step size; its budget is `generative`'s
+    sasrec_tokenizers: tuple[str, ...] = ('id', 'rq_kmeans', 'lgsid')  # 'id': SASRec on item IDs; others: SASRec over that tokenizer's SIDs (summed code embeddings)
     seeds: tuple[int, ...] = (0,)  # training seeds (mean and spread are reported)
     k: int = 5  # neighbours for the geography metrics
 
@@ -183,6 +195,7 @@ class FiguresSection:
     "What the report draws."
     projection: str = 'tsne'  # 'tsne', 'umap', 'pca' or 'none' for the cluster plot (paper Fig. 3)
     max_items: int = 1500  # items sampled for the projection
+    map_items: int = 3000  # places drawn on the maps (a seeded sample when there are more)
 
 # %% ../nbs/09_pipeline.ipynb #6e3e00f4
 @dataclasses.dataclass
@@ -401,7 +414,7 @@ def stage_align(run:Run, # the run
     items, work = run_items(run), run.out/'work'/'align'
     rep = load_json(run.dir('reward')/'reward_model'/'report.json')
     model, tok = align_encoder(items, run_interactions(run), load_reward(run), run.cfg.encoder, run.cfg.gdpo, work,
-                               reward_report=rep)
+                               reward_report=rep, verbose=run.verbose)
     shutil.copytree(work/'encoder', d/'encoder')
     why = skipped_reason(work/'encoder')
     if why and run.verbose: print(f"[align] WARNING: {why}", file=sys.stderr)
@@ -473,6 +486,33 @@ def run_sids(run:Run, # a run whose tokenize stage has run
     "The unique SIDTable of tokenizer `name` in a run."
     return SIDTable.load(run.dir('tokenize')/'sids'/f"{'rq_vae' if name == 'rq_vae_ngram' else name}.parquet")
 
+# %% ../nbs/09_pipeline.ipynb #0499f223
+def _reuse(memo:dict, # results so far, by (tag, SIDs)
+           codes, # a tokenizer's SID codes (None: item IDs)
+           tag, # what is computed (model and config)
+           fn, # computes the result
+          )->dict: # the result; a copy with seconds 0.0 when identical SIDs were evaluated before
+    "`fn()` once per (tag, SIDs): a tokenizer whose SIDs equal an earlier one's (LGSID when alignment was skipped) gets that (seeded, deterministic) result."
+    import hashlib
+    key = (tag, None if codes is None else (np.shape(codes), hashlib.sha1(np.ascontiguousarray(codes).tobytes()).hexdigest()))
+    bar = memo.get('_bar')  # the stage's progress bar, when it has one
+    if bar is not None: bar.set_postfix_str(' '.join(map(str, tag if isinstance(tag, tuple) else (tag,)))[:40])
+    r = {**memo[key], 'seconds': 0.0} if key in memo else memo.setdefault(key, fn())
+    if bar is not None: bar.update(1)
+    return r
+
+# %% ../nbs/09_pipeline.ipynb #73675c50
+def _eval_sasrec(run, items, inter, gdata, m:dict, table:list, memo:dict):
+    "SASRec on item IDs and over each of `evaluation.sasrec_tokenizers`' SIDs, with TIGER's data and budget: into `m` and `table`."
+    from lgsid_nb.sasrec import evaluate_sasrec, sasrec_name
+    e = run.cfg.evaluation
+    for name in e.sasrec_tokenizers:
+        codes = None if name == 'id' else _item_codes(run, name, items)
+        r = _reuse(memo, codes, 'sasrec', lambda: evaluate_sasrec(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, arch=e.sasrec))
+        r = {k: v for k, v in r.items() if isinstance(v, float)}
+        m.update({f'rec.generative.{sasrec_name(name)}.{k}': v for k, v in r.items()})
+        table.append(dict(task='generative', model='sasrec' if name == 'id' else 'sasrec_sid', tokenizer=name, **r))
+
 # %% ../nbs/09_pipeline.ipynb #67f7b917
 def _item_codes(run, name, items):
     "Unique SID codes of tokenizer `name`, in ItemTable row order."
@@ -484,15 +524,18 @@ def stage_evaluate(run:Run, # the run
                   )->dict: # `rec.discriminative.*` and `rec.generative.*` metrics
     "Discriminative (DIN, DIEN: AUC) and generative (Hit/NDCG) recommenders over every tokenizer."
     from lgsid_nb.ctr import evaluate_ctr, ctr_data
+    from tqdm.auto import tqdm
     items, inter, e = run_items(run), run_interactions(run), run.cfg.evaluation
-    m, table = {}, []
+    m, table, memo = {}, [], {}
+    n_jobs = len(e.ctr_models) * len(TOKENIZER_NAMES) + len(e.generative_tokenizers) + len(e.sasrec_tokenizers)
+    memo['_bar'] = tqdm(total=n_jobs, desc='[evaluate] recommenders', unit='model', disable=not run.verbose)
     data = ctr_data(inter, items, e.ctr.max_len, seed=run.cfg.seed)
     for model in e.ctr_models:
         for name in TOKENIZER_NAMES:
             codes = None if name == 'id' else _item_codes(run, name, items)
             # plain RQ-VAE: per-level code embeddings only; RQ-VAE-ngram (Singh et al. 2023) and the rest add prefix n-grams
             ccfg = dataclasses.replace(e.ctr, prefixes=()) if name == 'rq_vae' else e.ctr
-            r = evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data)
+            r = _reuse(memo, codes, ('ctr', model, repr(ccfg)), lambda: evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data))
             m[f'rec.discriminative.{model}.{name}.auc'] = r['auc']
             m[f'rec.discriminative.{model}.{name}.auc_std'] = r['auc_std']
             table.append(dict(task='ctr', model=model, tokenizer=name, **{k: v for k, v in r.items() if k in ('auc', 'auc_std', 'seconds')}))
@@ -500,12 +543,15 @@ def stage_evaluate(run:Run, # the run
     g = e.generative
     gdata = gen_data(inter, items, g.max_hist)
     for name in e.generative_tokenizers:
-        r = evaluate_generative(None if name == 'id' else _item_codes(run, name, items), inter, items, seeds=e.seeds, cfg=g, data=gdata)
+        codes = None if name == 'id' else _item_codes(run, name, items)
+        r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=g, data=gdata))
         m.update({f'rec.generative.{name}.{k}': v for k, v in r.items() if isinstance(v, float)})
         table.append(dict(task='generative', model='tiger', tokenizer=name, **{k: v for k, v in r.items() if isinstance(v, float)}))
+    _eval_sasrec(run, items, inter, gdata, m, table, memo)
     for name, r in evaluate_baselines(inter, items, g, data=gdata).items():
         m.update({f'rec.generative.baseline.{name}.{k}': v for k, v in r.items() if isinstance(v, float)})
         table.append(dict(task='generative', model=name, tokenizer='-', **{k: v for k, v in r.items() if isinstance(v, float)}))
+    memo['_bar'].close()
     pd.DataFrame(table).to_csv(d/'results.csv', index=False)
     return m
 
@@ -528,9 +574,10 @@ def metric_tables(metrics:dict, # a run's flat metrics
     tok = [{'tokenizer': t, **{k: metrics.get(f'tokens.{t}.{k}') for k in ('collision_rate', 'collision_rate_avoidable', 'collision_rate_unavoidable', 'prefix_km_median', 'prefix_km_median_l12', 'perplexity_l1')}}
            for t in TOKENIZER_NAMES if f'tokens.{t}.collision_rate' in metrics]
     rec = [{'tokenizer': t, 'din auc': metrics.get(f'rec.discriminative.din.{t}.auc'), 'dien auc': metrics.get(f'rec.discriminative.dien.{t}.auc'),
-            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'cold_hit@10', 'km_median', 'cross_town@10')}}
+            **{k: metrics.get(f'rec.generative.{t}.{k}') for k in ('hit@5', 'hit@10', 'ndcg@5', 'ndcg@10', 'cold_hit@10', 'km_median', 'cross_town@10')},
+            'sasrec hit@10': metrics.get('rec.generative.sasrec.hit@10' if t == 'id' else f'rec.generative.sasrec_sid.{t}.hit@10')}
            for t in TOKENIZER_NAMES]
-    tim = [{'stage': k[5:-2], 'seconds': v} for k, v in metrics.items() if k.startswith('time.')]
+    tim = [{'stage': k[5:-2], 'seconds': v, 'peak GB': metrics.get(f'memory.{k[5:-2]}_peak_gb')} for k, v in metrics.items() if k.startswith('time.')]
     return dict(geography=geo, tokens=tok, recommendation=rec, time=tim)
 
 REPORT_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -578,6 +625,11 @@ def write_report(path, # the report.html to write
     with atomic_path(path) as tmp: tmp.write_text(page, encoding='utf-8')
     return Path(path)
 
+# %% ../nbs/09_pipeline.ipynb #e9f02c30
+def _map_sample(n:int, cap:int, seed:int)->np.ndarray:
+    "Row indices drawn on the maps: all `n` rows when `n <= cap`, else a sorted seeded sample of `cap` (the page stays small)."
+    return np.arange(n) if n <= cap else np.sort(np.random.default_rng([seed, 11]).choice(n, cap, replace=False))
+
 # %% ../nbs/09_pipeline.ipynb #39492678
 def stage_figures(run:Run, # the run
                   d:Path, # the stage's temporary folder (`figures/`, `maps/`)
@@ -589,22 +641,29 @@ def stage_figures(run:Run, # the run
     codes = {n: _item_codes(run, n, items) for n in sids}
     Xb = load_embeddings(run.dir('embed')/'embeddings_base.npz')[0]
     Xl = _embeddings_for(run, 'lgsid')
+    w = visual.busiest_l1(codes['lgsid'], 3)  # alignment acts below level 1: compare level-2 prefixes within these
     figs = {'Token usage quantiles per level (paper Fig. 4)': visual.token_quantiles(codes),
-            'Category frequency per level-1 prefix, unaligned vs aligned (paper Fig. 5)':
-                visual.category_per_prefix(items, {'LGSID-unaligned': codes['lgsid_unaligned'], 'LGSID': codes['lgsid']}, column='category_l1')}
+            'Category frequency per level-1 prefix, text SIDs vs LGSID (paper Fig. 5)':
+                visual.category_per_prefix(items, {'RQ-KMeans': codes['rq_kmeans'], 'LGSID': codes['lgsid']}, column='category_l1'),
+            'Category frequency per level-2 prefix within the busiest level-1 codes, unaligned vs aligned':
+                visual.category_per_prefix(items, {'LGSID-unaligned': codes['lgsid_unaligned'], 'LGSID': codes['lgsid']}, column='category_l1', within=w)}
     f = run.cfg.figures
     if f.projection != 'none':
         figs[f'{f.projection.upper()} of items around level-1 centroids (paper Fig. 3)'] = visual.cluster_plot(
             {'RQ-KMeans': Xb, 'LGSID-unaligned': Xb, 'LGSID': Xl},
             {'RQ-KMeans': codes['rq_kmeans'], 'LGSID-unaligned': codes['lgsid_unaligned'], 'LGSID': codes['lgsid']},
             items, method=f.projection, seed=run.cfg.seed, max_items=f.max_items)
+        figs[f'{f.projection.upper()} of level-2 prefixes within the busiest level-1 codes, unaligned vs aligned'] = visual.cluster_plot(
+            {'LGSID-unaligned': Xb, 'LGSID': Xl}, {'LGSID-unaligned': codes['lgsid_unaligned'], 'LGSID': codes['lgsid']},
+            items, method=f.projection, seed=run.cfg.seed, max_items=f.max_items, within=w)
     (d/'figures').mkdir()
     for i, (t, f) in enumerate(figs.items()):
         (d/'figures'/f'{i:02d}.json').write_text(json.dumps({'title': t, 'figure': f.to_json()}))
     (d/'maps').mkdir()
-    maps.save_map(maps.compare_maps(items, codes['rq_vae'], codes['lgsid'], titles=('RQ-VAE (text SIDs)', 'LGSID')),
-                  d/'maps'/'prefixes_rqvae_vs_lgsid.html')
-    maps.save_map(maps.compare_maps(items, codes['lgsid_unaligned'], codes['lgsid'], titles=('LGSID-unaligned', 'LGSID')),
+    s = _map_sample(len(items), run.cfg.figures.map_items, run.cfg.seed)  # every place when there are few; a seeded sample of a catalogue
+    mi, mc = items.iloc[s].reset_index(drop=True), {n: c[s] for n, c in codes.items()}
+    maps.save_map(maps.compare_maps(mi, mc['rq_vae'], mc['lgsid'], titles=('RQ-VAE (text SIDs)', 'LGSID')), d/'maps'/'prefixes_rqvae_vs_lgsid.html')
+    maps.save_map(maps.compare_maps(mi, mc['lgsid_unaligned'], mc['lgsid'], titles=('LGSID-unaligned', 'LGSID')),
                   d/'maps'/'prefixes_unaligned_vs_aligned.html')
     return {}
 
