@@ -9,14 +9,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
 from .core import ConfigError, Problems, atomic_path, from_dict, load_json
-from .collisions import POLICIES, SIDTable, sid_strings
+from .collisions import POLICIES, SIDTable, sid_strings, SID_COLUMNS, sids_frame, write_sids  # the schema lives in collisions
 from .pipeline import TOKENIZER_NAMES, RunConfig
 from .tokenize import Tokenizer, load_tokenizer
 from .encoders import Encoder, embed_items, get_encoder
 
 # %% auto #0
-__all__ = ['RUN_NEEDS', 'SID_COLUMNS', 'SavedRun', 'extend_codes', 'sids_frame', 'write_sids', 'load_sids', 'tokenize_items',
-           'apply_run']
+__all__ = ['RUN_NEEDS', 'SavedRun', 'extend_codes', 'load_sids', 'tokenize_items', 'apply_run']
 
 # %% ../nbs/09d_apply.ipynb #ee0b081e
 RUN_NEEDS = ('config.json', 'items.parquet', 'stages/tokenize/tokenizers', 'stages/tokenize/sids')  # a run folder has these
@@ -141,31 +140,6 @@ def _next_free(t:set)->int:
     d = next(d for d in itertools.count() if d not in t)
     t.add(d)
     return d
-
-# %% ../nbs/09d_apply.ipynb #42c10301
-SID_COLUMNS = ('item_id', 'tokenizer', 'l*', 'dedup', 'sid')  # the stable schema of sids.parquet (l* = l1 ... lK)
-
-def sids_frame(tables:dict, # tokenizer name -> SIDTable (or a DataFrame with item_id, l1.., [dedup], sid)
-              )->pd.DataFrame: # the stable schema, tokenizers in the order given
-    "One table in the stable `sids.parquet` schema from per-tokenizer SID tables."
-    dfs = {n: (t.df if isinstance(t, SIDTable) else t) for n, t in tables.items()}
-    K = max([len([c for c in df.columns if re.fullmatch(r'l\d+', c)]) for df in dfs.values()], default=1)
-    cols = [f'l{l+1}' for l in range(K)] + ['dedup']
-    out = [pd.DataFrame({'item_id': df['item_id'].astype(str), 'tokenizer': n,
-                         **{c: (df[c] if c in df else pd.Series(pd.NA, index=df.index)).astype('Int64') for c in cols},
-                         'sid': df['sid'].astype(str), **({'status': df['status']} if 'status' in df else {})})
-           for n, df in dfs.items()]
-    return pd.concat(out, ignore_index=True).astype({'item_id': 'string', 'tokenizer': 'string', 'sid': 'string'})
-
-# %% ../nbs/09d_apply.ipynb #52fba01c
-def write_sids(df:pd.DataFrame, # a table in the stable schema (`sids_frame`)
-               path, # `.parquet`, or any other name for CSV
-              )->Path: # `path`
-    "Write a SID table atomically: nothing appears at `path` unless the whole file was written."
-    with atomic_path(path) as tmp:
-        if Path(path).suffix == '.parquet': df.to_parquet(tmp, index=False)
-        else: df.to_csv(tmp, index=False)
-    return Path(path)
 
 # %% ../nbs/09d_apply.ipynb #a17c03a0
 def load_sids(path, # a sids.parquet (or CSV) in the stable schema, or a run's older LGSID-only sids.parquet

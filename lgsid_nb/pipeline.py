@@ -478,7 +478,7 @@ def stage_tokenize(run:Run, # the run
     return m
 
 # %% ../nbs/09_pipeline.ipynb #1b6f85a8
-from .collisions import SIDTable
+from .collisions import SIDTable, sids_frame, write_sids
 
 def run_sids(run:Run, # a run whose tokenize stage has run
              name:str, # one of `TOKENIZER_NAMES` (rq_vae_ngram reads rq_vae's)
@@ -713,8 +713,8 @@ def finalize(run:Run, # a run whose stages have run
     _copy(run.dir('data')/'items.parquet', out/'items.parquet')
     _copy(run.dir('data')/'provenance.json', out/'provenance.json')
     if 'tokenize' in run.stages:
-        run_sids(run, 'lgsid').df.to_parquet(out/'sids.tmp.parquet', index=False)
-        os.replace(out/'sids.tmp.parquet', out/'sids.parquet')
+        names = [n for n in TOKENIZER_NAMES if (run.dir('tokenize')/'sids'/f'{n}.parquet').exists()]
+        write_sids(sids_frame({n: run_sids(run, n) for n in names}), out/'sids.parquet')  # the stable schema (09d_apply)
         _copy(run.dir('tokenize')/'sids', out/'sids')
     save_json(to_dict(run.cfg), out/'config.json')
     save_json(environment(run.cfg.encoder), out/'environment.json')
