@@ -4,20 +4,20 @@
 
 # %% ../nbs/09_pipeline.ipynb #333350f0
 from __future__ import annotations
-import dataclasses, importlib.metadata, json, logging, os, platform, shutil, sys, time, tomllib, typing
+import dataclasses, importlib.metadata, json, logging, math, os, platform, re, shutil, sys, time, tomllib, typing
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
 from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, save_json, stable_hash, to_dict)
 
 # %% auto #0
-__all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'Stage', 'Run', 'load_config', 'environment',
-           'DataSection', 'TokenizeSection', 'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig',
-           'default_config_path', 'item_texts', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items',
-           'run_interactions', 'cold_start_stats', 'stage_data', 'stage_embed', 'stage_reward', 'load_reward',
-           'stage_align', 'make_tokenizers', 'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables',
-           'run_warnings', 'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize',
-           'run_pipeline']
+__all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'TEXT_SIDS', 'HEADLINE_COLUMNS', 'HEADLINE_STYLE',
+           'HEADLINE_NOTE', 'Stage', 'Run', 'load_config', 'environment', 'DataSection', 'TokenizeSection',
+           'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig', 'default_config_path', 'item_texts',
+           'load_run_data', 'data_checks', 'load_embeddings', 'run_items', 'run_interactions', 'cold_start_stats',
+           'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align', 'make_tokenizers',
+           'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings', 'headline', 'headline_html',
+           'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #1bbc2fd5
 PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
@@ -599,6 +599,160 @@ def run_warnings(metrics:dict, # a run's flat metrics
                                     "in this run.")
     return out
 
+# %% ../nbs/09_pipeline.ipynb #c9e0ae76
+TEXT_SIDS = ('rq_kmeans', 'rq_vae', 'rq_vae_ngram')  # the text-only SIDs LGSID is compared with (LGSID-unaligned has a column of its own)
+
+def _fin(v)->bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+def _pick(m, key, names, lower=False):
+    "(value, name) of the best finite `m[key(name)]` over `names`: the largest (smallest when `lower`), first on ties; (None, '') if none."
+    found = [(m[key(n)], n) for n in names if _fin(m.get(key(n)))]
+    return (min if lower else max)(found, key=lambda t: t[0]) if found else (None, '')
+
+def _nonlearned(m, metric='hit@10'):
+    "(value, name) of the best non-learned generative baseline (popularity, popularity x distance, co-visitation) on `metric`."
+    names = [x.group(1) for x in map(re.compile(r'rec\.generative\.baseline\.(\w+)\.hit@10').fullmatch, m) if x]
+    return _pick(m, lambda n: f'rec.generative.baseline.{n}.{metric}', names)
+
+def _cell(v, name='', sd=None)->str:
+    "'0.1234', '0.1234 ± 0.0050' when the seeds spread, then ' (name)'; '-' when missing or NaN."
+    if not _fin(v): return '-'
+    return f'{v:.4f}' + (f' ± {sd:.4f}' if _fin(sd) and sd > 0 else '') + (f' ({name})' if name else '')
+
+# %% ../nbs/09_pipeline.ipynb #7d2fc58c
+def _measures(m:dict)->list: # one dict per headline row: label, key (tokenizer -> metric key), lower, text, ref
+    "What each headline row reads: `text` None = the best text SID on this row, '' = none, a name = that one; `ref` (value, name)."
+    k = next((x.group(1) for x in map(re.compile(r'geo\.t@(\d+)\.unaligned').fullmatch, m) if x), '5')
+    emb = {'lgsid': 'aligned', 'lgsid_unaligned': 'unaligned'}
+    geo = lambda what: lambda t: f'geo.{what}.{emb.get(t, "-")}'
+    tok = lambda what: lambda t: f'tokens.{t}.{what}'
+    gen = lambda what: lambda t: f'rec.generative.{t}.{what}'
+    hit_t = _pick(m, gen('hit@10'), TEXT_SIDS)[1]   # the text SID and baseline that won Hit@10 are the ones cross-town is read for
+    nl, nl_name = _nonlearned(m)
+    n_cold = m.get('rec.generative.lgsid.n_cold')
+    return [dict(label=f'T@{k}: embedding neighbours in the same district', key=geo(f't@{k}'), text='', ref=(m.get(f'geo.t@{k}.oracle'), 'geo oracle')),
+            dict(label=f'category agreement@{k}', key=geo(f'category_agreement@{k}'), text='', ref=(m.get(f'geo.category_agreement@{k}.oracle'), 'geo oracle')),
+            dict(label='level-1 prefix: median km apart', key=tok('prefix_km_median'), lower=True),
+            dict(label='level-2 prefix: median km apart', key=tok('prefix_km_median_l12'), lower=True),
+            dict(label='collision rate (before the policy)', key=tok('collision_rate'), lower=True),
+            dict(label='DIN AUC', key=lambda t: f'rec.discriminative.din.{t}.auc'),
+            dict(label='TIGER Hit@10', key=gen('hit@10'), ref=(nl, nl_name)),
+            dict(label='SASRec Hit@10', key=lambda t: 'rec.generative.sasrec.hit@10' if t == 'id' else f'rec.generative.sasrec_sid.{t}.hit@10', ref=(nl, nl_name)),
+            dict(label=f'cold-start Hit@10 ({n_cold:.0f} targets)' if _fin(n_cold) else 'cold-start Hit@10', key=gen('cold_hit@10'),
+                 skip=not (_fin(n_cold) and n_cold > 0)),
+            dict(label='cross-town share of the top 10', key=gen('cross_town@10'), text=hit_t,
+                 ref=(m.get(f'rec.generative.baseline.{nl_name}.cross_town@10'), nl_name))]
+
+# %% ../nbs/09_pipeline.ipynb #bfd13151
+_SOURCES = {'default': 'real OpenStreetMap places of central Helsinki', 'synthetic': 'synthetic places around real city neighbourhoods',
+            'country': 'a generated nationwide world (places in real towns)'}
+
+def _data_sentence(m):
+    "Where the items come from and whether the interactions are simulated."
+    src, n, u, sim = m.get('data.source'), m.get('data.n_items'), m.get('data.n_users'), m.get('data.simulated')
+    what = (_SOURCES.get(src) or f'the file {src}') if src else 'a source the run did not record'
+    inter = ('the check-ins are SIMULATED, so the recommendation numbers describe the simulator, not real users' if sim is True
+             else 'the interactions are real' if sim is False else 'the run did not record whether its interactions are simulated')
+    return (f"Data: {n:,} items" if _fin(n) else 'Data: items') + f" from {what}" + (f", {u:,} users" if _fin(u) else '') + f"; {inter}."
+
+def _align_sentence(m, k):
+    "What G-DPO did to T@k and category agreement@k, or why the align stage discarded it."
+    u, a, o = (m.get(f'geo.t@{k}.{w}') for w in ('unaligned', 'aligned', 'oracle'))
+    cu, ca = (m.get(f'geo.category_agreement@{k}.{w}') for w in ('unaligned', 'aligned'))
+    why = m.get('align.skipped_reason')
+    if why: return (f"Alignment: the align stage discarded G-DPO ({why}) and kept the base encoder, so LGSID equals LGSID-unaligned "
+                    f"in this run" + (f" (T@{k} {u:.3f}; geo oracle {o:.3f})" if _fin(u) and _fin(o) else '') + '.')
+    if not _fin(a): return f"Alignment: the align stage did not run (T@{k} of the base embeddings {u:.3f})." if _fin(u) else ''
+    change = (f"raised T@{k} (the share of an item's {k} nearest embedding neighbours in its own district) from {u:.3f} to {a:.3f}" if a > u else
+              f"lowered T@{k} (the share of an item's {k} nearest embedding neighbours in its own district) from {u:.3f} to {a:.3f}" if a < u else
+              f"left T@{k} at {a:.3f}")
+    gap = f", {(a-u)/(o-u):.0%} of the way to the geo oracle's {o:.3f}" if _fin(o) and o > u and a != u else (f" (geo oracle {o:.3f})" if _fin(o) else '')
+    cat = f"; category agreement@{k} went from {cu:.3f} to {ca:.3f}" if _fin(cu) and _fin(ca) else ''
+    return f"Alignment: G-DPO{' (kept by the align stage)' if why == '' else ''} {change}{gap}{cat}."
+
+# %% ../nbs/09_pipeline.ipynb #1d7645c1
+def _and(parts): return parts[0] if len(parts) == 1 else ', '.join(parts[:-1]) + ' and ' + parts[-1]
+
+def _token_sentence(m):
+    "How far apart the items of LGSID's prefixes lie and how many collide, against the best text SID."
+    l1, l2, c = (m.get(f'tokens.lgsid.{x}') for x in ('prefix_km_median', 'prefix_km_median_l12', 'collision_rate'))
+    t1, n1 = _pick(m, lambda t: f'tokens.{t}.prefix_km_median', TEXT_SIDS, lower=True)
+    tc, nc = _pick(m, lambda t: f'tokens.{t}.collision_rate', TEXT_SIDS, lower=True)
+    parts = []
+    if _fin(l1): parts.append(f"the items of an LGSID level-1 prefix lie a median {l1:.2f} km apart" + (f" ({l2:.2f} km at level 2)" if _fin(l2) else '')
+                              + (f", against {t1:.2f} km for the best text SID ({n1})" if n1 else ''))
+    if _fin(c): parts.append(f"{c:.0%} of items share their code tuple before the collision policy" + (f" ({tc:.0%} for {nc})" if nc else ''))
+    return 'Tokens: ' + '; '.join(parts) + '.' if parts else ''
+
+def _vs(a, sa, b, sb, who):
+    "'beats / loses to / ties with WHO (value)', saying when the gap is within the seed spread (sd of both combined)."
+    verb = 'beats' if a > b else 'loses to' if a < b else 'ties with'
+    spread = math.hypot(sa if _fin(sa) else 0.0, sb if _fin(sb) else 0.0)
+    return f"{verb} {who} ({b:.4f}{', within the seed spread' if a != b and abs(a - b) <= spread else ''})"
+
+# %% ../nbs/09_pipeline.ipynb #e5ded795
+def _rec_sentence(m):
+    "LGSID against the best text SID, item IDs and the best non-learned baseline on TIGER Hit@10, DIN AUC and SASRec Hit@10."
+    nl, nl_name = _nonlearned(m)
+    sas = lambda t: 'rec.generative.sasrec.hit@10' if t == 'id' else f'rec.generative.sasrec_sid.{t}.hit@10'
+    parts = []
+    for label, key, with_nl in (('TIGER Hit@10', lambda t: f'rec.generative.{t}.hit@10', True),
+                                ('DIN AUC', lambda t: f'rec.discriminative.din.{t}.auc', False), ('SASRec Hit@10', sas, True)):
+        a, sd = m.get(key('lgsid')), lambda t: m.get(key(t) + '_std')
+        if not _fin(a): continue
+        tv, tn = _pick(m, key, TEXT_SIDS)
+        vs = [_vs(a, sd('lgsid'), tv, sd(tn), f'the best text SID {tn}')] if tn else []
+        if _fin(m.get(key('id'))): vs.append(_vs(a, sd('lgsid'), m[key('id')], sd('id'), 'item IDs'))
+        if with_nl and nl_name: vs.append(_vs(a, sd('lgsid'), nl, None, f'the best non-learned baseline {nl_name}'))
+        parts.append(f"on {label} LGSID ({_cell(a, sd=sd('lgsid'))}) " + (_and(vs) if vs else 'has nothing to compare with'))
+    if not parts: return 'Recommendation: the evaluate stage did not run, so there are no recommender numbers.'
+    return 'Recommendation: ' + '; '.join(parts) + '.'
+
+def _cold_sentence(m):
+    "Hit@10 on test targets never seen in training, and the share of recommendations in another town, when the run has them."
+    n, c, x = (m.get(f'rec.generative.lgsid.{w}') for w in ('n_cold', 'cold_hit@10', 'cross_town@10'))
+    parts = []
+    if _fin(n) and n > 0 and _fin(c):
+        ci, (tv, tn) = m.get('rec.generative.id.cold_hit@10'), _pick(m, lambda t: f'rec.generative.{t}.cold_hit@10', TEXT_SIDS)
+        vs = ([f'{tv:.4f} for {tn}'] if tn else []) + ([f'{ci:.4f} for item IDs'] if _fin(ci) else [])
+        parts.append(f"Cold start: on the {n:.0f} test targets never seen in training LGSID's Hit@10 is {c:.4f}" + (f" ({_and(vs)})" if vs else ''))
+    if _fin(x):
+        xi = m.get('rec.generative.id.cross_town@10')
+        parts.append(f"{x:.0%} of LGSID's top 10 lie outside the district (town) of the user's last visit" + (f" ({xi:.0%} for item IDs)" if _fin(xi) else ''))
+    return '; '.join(parts) + '.' if parts else ''
+
+# %% ../nbs/09_pipeline.ipynb #b002f78f
+HEADLINE_COLUMNS = ('measure', 'LGSID', 'LGSID-unaligned', 'best text SID', 'item IDs', 'reference')
+
+def headline(metrics:dict, # a run's flat metrics (as in metrics.json); missing keys leave their row or sentence out
+            )->tuple[list, list]: # table rows (dicts over `HEADLINE_COLUMNS`, cells as text) and 3-5 sentences
+    "The verdict of a run: a short table (LGSID against LGSID-unaligned, the best text SID, item IDs, a reference) and sentences."
+    m, rows = metrics, []
+    for s in _measures(m):
+        v, sd = (lambda t: m.get(s['key'](t))), (lambda t: m.get(s['key'](t) + '_std'))
+        if s.get('skip') or not _fin(v('lgsid')): continue
+        text = s.get('text')
+        tv, tn = _pick(m, s['key'], TEXT_SIDS, s.get('lower', False)) if text is None else (v(text), text) if text else (None, '')
+        rows.append(dict(zip(HEADLINE_COLUMNS, (s['label'], _cell(v('lgsid'), sd=sd('lgsid')), _cell(v('lgsid_unaligned'), sd=sd('lgsid_unaligned')),
+                                                _cell(tv, tn, sd(tn) if tn else None), _cell(v('id'), sd=sd('id')), _cell(*s.get('ref', (None, '')))))))
+    k = next((x.group(1) for x in map(re.compile(r'geo\.t@(\d+)\.unaligned').fullmatch, m) if x), '5')
+    sents = [_data_sentence(m), _align_sentence(m, k), _token_sentence(m), _rec_sentence(m), _cold_sentence(m)]
+    return rows, [s for s in sents if s]
+
+# %% ../nbs/09_pipeline.ipynb #55b06d74
+HEADLINE_STYLE = 'background:#eef5fc;border:1px solid #7aa7d6;border-radius:6px;padding:.4em 1.2em;margin:1em 0'
+HEADLINE_NOTE = ('LGSID-unaligned: the same tokenizer on the base encoder. Best text SID: the best of RQ-KMeans, RQ-VAE and '
+                 'RQ-VAE-ngram on each row (named). Reference: the geo oracle (true coordinates) for the embeddings, the best '
+                 'non-learned baseline for Hit@10. Mean ± sd over the training seeds where several ran.')
+
+def headline_html(metrics:dict, # a run's flat metrics
+                 )->str: # a `<div class="headline">` with inline styles, so it reads the same in report.html and in a notebook
+    "The headline as one box: the sentences (data provenance first), then the table and what its columns are."
+    rows, sents = headline(metrics)
+    table = _table(rows, list(HEADLINE_COLUMNS)) + f'<p style="font-size:85%;color:#555">{_html.escape(HEADLINE_NOTE)}</p>' if rows else ''
+    return (f'<div class="headline" style="{HEADLINE_STYLE}"><h2 style="margin:.4em 0">Headline</h2>'
+            + ''.join(f'<p>{_html.escape(s)}</p>' for s in sents) + table + '</div>')
+
 # %% ../nbs/09_pipeline.ipynb #5d56033f
 def write_report(path, # the report.html to write
                  metrics:dict, # flat metrics
@@ -608,8 +762,8 @@ def write_report(path, # the report.html to write
                  title:str='LGSID run report', # the page's title and heading
                  warnings:dict|None=None, # title -> text, each shown in a warning box under the provenance (see `run_warnings`)
                 )->Path: # `path`
-    "Write the offline HTML report atomically."
-    parts = [f'<h1>{_html.escape(title)}</h1>']
+    "Write the offline HTML report atomically: the headline box first, then provenance, warnings, tables, figures, maps."
+    parts = [f'<h1>{_html.escape(title)}</h1>', headline_html(metrics)]  # the verdict first
     sim = provenance.get('simulated')
     parts.append('<div class="warn"><b>Data provenance.</b> ' + ('Interactions are <b>SIMULATED</b>: recommendation metrics below describe the simulator, not real users. ' if sim else '')
                  + '<ul>' + ''.join(f'<li><b>{_html.escape(k)}</b>: {_html.escape(str(v))}</li>' for k, v in provenance.items() if k != 'simulated') + '</ul></div>')
