@@ -10,13 +10,14 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from transformers import T5Config, T5ForConditionalGeneration, LogitsProcessor, LogitsProcessorList
 from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_everything, haversine_km
-from .metrics import hit_at_k, ndcg_at_k, gini
+from .metrics import hit_at_k, ndcg_at_k, gini, hit_per_user, ndcg_per_user
 from .splits import leave_one_out
 
 # %% auto #0
 __all__ = ['PAD', 'EOS', 'SIDVocab', 'SIDTrie', 'SeqData', 'gen_data', 'GenConfig', 'build_tiger', 'encode_history',
            'model_inputs', 'GenFit', 'train_tiger', 'recommend', 'ranks_of', 'cold_targets', 'rec_report',
-           'popularity_distance', 'covisitation', 'covisit_recommend', 'evaluate_baselines', 'evaluate_generative']
+           'per_user_table', 'popularity_distance', 'covisitation', 'covisit_recommend', 'evaluate_baselines',
+           'evaluate_generative']
 
 # %% ../nbs/07_generative.ipynb #824136f4
 PAD, EOS = 0, 1
@@ -352,8 +353,8 @@ def _cold_hits(ranks, cold, ks):
     nan = float('nan')
     r = {}
     for k in ks:
-        r[f'cold_hit@{k}'] = hit_at_k(ranks[cold], k) if cold.any() else nan
-        r[f'cold_ndcg@{k}'] = ndcg_at_k(ranks[cold], k) if cold.any() else nan
+        r[f'cold_hit@{k}'] = r[f'hit@{k}_cold'] = hit_at_k(ranks[cold], k) if cold.any() else nan
+        r[f'cold_ndcg@{k}'] = r[f'ndcg@{k}_cold'] = ndcg_at_k(ranks[cold], k) if cold.any() else nan
     return r | {'n_cold': int(cold.sum())}
 
 def cold_targets(data:dict, # `gen_data` output
@@ -373,7 +374,7 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
                items:pd.DataFrame, # the ItemTable (lat, lon, district)
                ks=(5, 10), # cut-offs for Hit/NDCG; geography and exposure use the top max(ks)
                near_km:float=1.0, # the distance counted as near
-               cold:np.ndarray|None=None, # bool [N]: targets never seen in training (`cold_targets`); adds cold_hit@K, cold_ndcg@K, n_cold
+               cold:np.ndarray|None=None, # bool [N]: targets never seen in training (`cold_targets`); adds hit@K_cold, ndcg@K_cold (also as cold_hit@K, cold_ndcg@K), n_cold
               ) -> dict: # hit@K, ndcg@K, km_median, within_{near_km}km, cross_town@K, gini_items, gini_districts, coverage, invalid
     "Hit@K, NDCG@K, km to recommended items, shares within `near_km` and outside the user's district, exposure Gini."
     topk, target, last = np.asarray(topk), np.asarray(target), np.asarray(last)
@@ -399,6 +400,22 @@ def rec_report(topk:np.ndarray, # recommended item rows [N, K] (K >= max(ks)), b
     r['gini_districts'] = gini(np.bincount(dist, weights=counts, minlength=dist.max() + 1))
     r['coverage'], r['invalid'] = float((counts > 0).mean()), float((top < 0).mean())
     return r
+
+# %% ../nbs/07_generative.ipynb #416dd869
+def per_user_table(ranks, # 0-based rank of the target per test example, one row per seed: [n_seeds, N] or [N] (-1 = absent)
+                   users, # the user of each test example [N] (`SeqData.user`)
+                   ks=(5, 10), # cut-offs
+                   cold:np.ndarray|None=None, # bool [N]: targets never seen in training (False when not given)
+                  ) -> pd.DataFrame: # row (test example index), user, cold, hit@K and ndcg@K per K (means over seeds)
+    "One row per test example: Hit@K and NDCG@K averaged over seeds, its user and cold-start flag."
+    R = np.atleast_2d(np.asarray(ranks))
+    if R.shape[1] != len(users): raise ValueError(f"ranks cover {R.shape[1]} examples, users {len(users)}")
+    out = pd.DataFrame({'row': np.arange(len(users)), 'user': np.asarray(users).astype(str),
+                        'cold': np.zeros(len(users), bool) if cold is None else np.asarray(cold, bool)})
+    for k in ks:
+        out[f'hit@{k}'] = np.mean([hit_per_user(r, k) for r in R], 0)
+        out[f'ndcg@{k}'] = np.mean([ndcg_per_user(r, k) for r in R], 0)
+    return out
 
 # %% ../nbs/07_generative.ipynb #4f117e3b
 def _top(score_fn, n, k, chunk=512):
@@ -496,7 +513,8 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
                         cfg:GenConfig|dict|None=None, # model settings (a dict is validated)
                         data:dict|None=None, # `gen_data(...)` output, reused across tokenizers
                         verbose:bool=False, # progress bars over epochs
-                       ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, runs, val_loss, epochs, sizes, seconds
+                        per_user:bool=False, # also return `per_user`: `per_user_table` of the test examples (for paired intervals)
+                       ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, runs, val_loss, epochs, sizes, seconds[, per_user]
     "Test Hit@K / NDCG@K (mean, std over `seeds`), geography and exposure of a TIGER-style model on one tokenizer."
     if isinstance(cfg, dict): cfg = from_dict(GenConfig, cfg, 'generative config')
     cfg = cfg or GenConfig()
@@ -504,13 +522,14 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
     vocab = SIDVocab(codes, n_items=len(items))
     trie = SIDTrie(vocab)
     data = data or gen_data(interactions, items, cfg.max_hist)
-    t0, reps, fits = time.time(), [], []
+    t0, reps, fits, ranks = time.time(), [], [], []
     cold = cold_targets(data, len(items))
     for s in seeds:
         fit = train_tiger(vocab, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
         recs = recommend(fit, data['test'].hist, cfg.beam, trie=trie)
         reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km, cold=cold))
         fits.append(fit)
+        ranks.append(ranks_of(recs, data['test'].target))
     out = {k: float(np.mean([r[k] for r in reps])) for k in reps[0]}
     for k in cfg.ks:
         for m in ('hit', 'ndcg'):
@@ -519,4 +538,4 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
     return out | {'runs': reps, 'val_loss': [f.val_loss[f.best_epoch] for f in fits],
                   'epochs': [len(f.val_loss) for f in fits], 'n_levels': vocab.n_levels,
                   'vocab_size': vocab.vocab_size, 'n_train': len(data['train']), 'n_test': len(data['test']),
-                  'seconds': time.time() - t0}
+                  'seconds': time.time() - t0} | ({'per_user': per_user_table(ranks, data['test'].user, cfg.ks, cold)} if per_user else {})
