@@ -11,7 +11,7 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 from .core import ConfigError, from_dict, seed_everything
-from .generative import SIDVocab, SeqData, GenConfig, gen_data, cold_targets, rec_report
+from .generative import SIDVocab, SeqData, GenConfig, gen_data, cold_targets, rec_report, ranks_of, per_user_table
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'right_align', 'causal_mask', 'SASBlock', 'SASRec', 'prefix_codes', 'sasrec_vocab', 'reachable_items',
@@ -239,7 +239,8 @@ def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_
                     data:dict|None=None, # `gen_data(...)` output, reused across models
                     verbose:bool=False, # progress bars over epochs
                     arch:SASRecConfig|dict|None=None, # SASRec's size, dropout, step size (a dict is validated)
-                   ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, reachable, runs, val_loss, epochs, sizes, seconds
+                    per_user:bool=False, # also return `per_user`: `per_user_table` of the test examples (for paired intervals)
+                   ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, reachable, runs, val_loss, epochs, sizes, seconds[, per_user]
     "Test Hit@K / NDCG@K (mean, std over `seeds`), cold slice, geography and exposure of SASRec on IDs or SIDs."
     if isinstance(cfg, dict): cfg = from_dict(GenConfig, cfg, 'generative config')
     if isinstance(arch, dict): arch = from_dict(SASRecConfig, arch, 'sasrec config')
@@ -247,13 +248,14 @@ def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_
     if not len(seeds): raise ConfigError('evaluate_sasrec: seeds must name at least one seed')
     vocab = sasrec_vocab(codes, len(items), arch)
     data = data or gen_data(interactions, items, cfg.max_hist)
-    t0, reps, fits, te = time.time(), [], [], data['test']
+    t0, reps, fits, ranks, te = time.time(), [], [], [], data['test']
     cold = cold_targets(data, len(items))
     for s in seeds:
         fit = train_sasrec(vocab, data['train'], data['valid'], cfg, arch, seed=s, verbose=verbose)
         recs = recommend_sasrec(fit, te.hist, max(cfg.ks))
         reps.append(rec_report(recs, te.target, te.last, items, cfg.ks, cfg.near_km, cold=cold))
         fits.append(fit)
+        ranks.append(ranks_of(recs, te.target))
     out = {k: float(np.mean([r[k] for r in reps])) for k in reps[0]}
     for k in cfg.ks:
         for m in ('hit', 'ndcg'):
@@ -262,7 +264,7 @@ def evaluate_sasrec(codes, # SID codes [n_items, L] in ItemTable order (`sasrec_
     return out | {'reachable': float(np.mean([f.reachable.mean() for f in fits])), 'runs': reps,
                   'val_loss': [f.val_loss[f.best_epoch] for f in fits], 'epochs': [len(f.val_loss) for f in fits],
                   'n_levels': vocab.n_levels, 'vocab_size': vocab.vocab_size, 'n_train': len(data['train']),
-                  'n_test': len(te), 'seconds': time.time() - t0}
+                  'n_test': len(te), 'seconds': time.time() - t0} | ({'per_user': per_user_table(ranks, te.user, cfg.ks, cold)} if per_user else {})
 
 # %% ../nbs/07b_sasrec.ipynb #b8a69598
 def sasrec_name(tokenizer:str, # 'id' for the ID model, else the tokenizer whose SIDs are the features
