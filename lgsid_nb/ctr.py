@@ -11,11 +11,12 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_everything
-from .metrics import auc
+from .metrics import auc, auc_per_group
 
 # %% auto #0
 __all__ = ['toy_world', 'sid_features', 'id_features', 'ItemEmbedding', 'CTRConfig', 'DIN', 'AUGRUCell', 'DIEN', 'CTRData',
-           'predict_ctr', 'CTRFit', 'build_ctr', 'train_ctr', 'ctr_data', 'item_features', 'evaluate_ctr']
+           'predict_ctr', 'CTRFit', 'build_ctr', 'train_ctr', 'ctr_data', 'item_features', 'ctr_groups', 'ctr_cold',
+           'ctr_user_table', 'evaluate_ctr']
 
 # %% ../nbs/06_ctr.ipynb #46f63c80
 def _int2d(a, name):
@@ -247,17 +248,19 @@ def forward(self:DIEN, hist, # history item indices [B, T] (0 = padding, left-al
 # %% ../nbs/06_ctr.ipynb #a4a88ad2
 @dataclasses.dataclass
 class CTRData:
-    "Click-through samples: history item indices [N, T] (0 = padding, left-aligned), target indices [N], labels [N]."
+    "Click-through samples: history item indices [N, T] (0 = padding, left-aligned), target indices [N], labels [N], optional users [N]."
     hist: torch.Tensor
     target: torch.Tensor
     label: torch.Tensor
+    user: np.ndarray|None = None  # the user of each sample (for per-user AUC); None when unknown
     def __post_init__(self):
         self.hist = torch.as_tensor(self.hist, dtype=torch.long)
         self.target = torch.as_tensor(self.target, dtype=torch.long)
         self.label = torch.as_tensor(self.label, dtype=torch.float32)
-        if not (len(self.hist) == len(self.target) == len(self.label)):
-            n = (len(self.hist), len(self.target), len(self.label))
-            msg = 'hist, target and label must have the same length'
+        if self.user is not None: self.user = np.asarray(self.user)
+        if not (len(self.hist) == len(self.target) == len(self.label) == (len(self.label) if self.user is None else len(self.user))):
+            n = (len(self.hist), len(self.target), len(self.label)) + (() if self.user is None else (len(self.user),))
+            msg = 'hist, target, label (and user) must have the same length'
             raise DataError([_problem('CTRData', None, 'length', n, msg)])
         bad = ~((self.label == 0) | (self.label == 1))
         if bad.any():
@@ -270,7 +273,7 @@ class CTRData:
 def subset(self:CTRData, idx, # indices, a boolean mask or a slice over the samples
           ) -> CTRData: # the selected samples
     "The samples at `idx`."
-    return CTRData(self.hist[idx], self.target[idx], self.label[idx])
+    return CTRData(self.hist[idx], self.target[idx], self.label[idx], None if self.user is None else self.user[np.asarray(idx) if not isinstance(idx, slice) else idx])
 
 # %% ../nbs/06_ctr.ipynb #5499919c
 @patch
@@ -368,7 +371,7 @@ def ctr_data(interactions:pd.DataFrame, # user_id, item_id, timestamp
             msg = f'no {split} samples: every user needs >= 3 interactions with an earlier one'
             raise DataError([_problem('interactions', None, 'user_id', None, msg)])
         h, _ = pad_histories(s, items, max_len, pad=-1)
-        out[split] = CTRData(h + 1, s['item_idx'].to_numpy() + 1, s['label'].to_numpy(copy=True))
+        out[split] = CTRData(h + 1, s['item_idx'].to_numpy() + 1, s['label'].to_numpy(copy=True), s['user_id'].astype(str).to_numpy())
     return out
 
 def item_features(codes_or_ids, # SID codes [n_items, L]; or None / one id per item for the ID baseline
@@ -388,6 +391,38 @@ def item_features(codes_or_ids, # SID codes [n_items, L]; or None / one id per i
     if extra is not None: f = np.concatenate([f, _int2d(extra, 'extra')], 1)
     return f
 
+# %% ../nbs/06_ctr.ipynb #9d76b654
+def ctr_groups(d:CTRData, # samples; `d.user` set by `ctr_data`
+              ) -> np.ndarray: # int64 [N] group per sample
+    "One group per user when `d.user` is set, else one per positive and the negatives that follow it (`ctr_samples`' order)."
+    if d.user is not None: return pd.factorize(d.user)[0].astype('int64')
+    return np.maximum(np.cumsum(d.label.numpy() > 0) - 1, 0).astype('int64')
+
+def ctr_cold(data:dict, # `ctr_data` output (test samples: each positive followed by its negatives)
+             n_items:int, # items in the ItemTable
+            ) -> np.ndarray: # bool [n_test]
+    "Test samples of the targets whose clicked item has no training check-in: the positive and its negatives."
+    tr, te = data['train'], data['test']
+    seen = np.zeros(n_items + 1, bool)
+    seen[tr.target[tr.label > 0].numpy()] = True
+    seen[tr.hist[tr.hist > 0].numpy()] = True
+    lab = te.label.numpy() > 0
+    if len(lab) and not lab[0]:
+        raise DataError([_problem('test samples', 1, 'label', 0, 'expected each positive followed by its negatives')])
+    return (~seen[te.target.numpy()[lab]])[np.cumsum(lab) - 1]
+
+# %% ../nbs/06_ctr.ipynb #070b4e80
+def ctr_user_table(per:list, # `auc_per_group` of the test samples, one Series per seed
+                   te:CTRData, # the test samples
+                   cold:np.ndarray, # bool [n_test] (`ctr_cold`)
+                  ) -> pd.DataFrame: # row (group), user, cold, auc (mean over seeds; NaN for a user without both labels)
+    "One row per test user: their own AUC averaged over seeds and whether their target is cold."
+    g = ctr_groups(te)
+    users = pd.Series(te.user if te.user is not None else g.astype(str)).groupby(g).first()
+    return pd.DataFrame({'row': users.index, 'user': users.to_numpy().astype(str),
+                         'cold': pd.Series(cold).groupby(g).any().to_numpy(),
+                         'auc': pd.concat(per, axis=1).mean(axis=1).to_numpy()})
+
 # %% ../nbs/06_ctr.ipynb #29be88e9
 def evaluate_ctr(codes_or_ids, # SID codes [n_items, L] (ItemTable order), or None / item ids for the ID baseline
                  interactions:pd.DataFrame, # user_id, item_id, timestamp
@@ -398,20 +433,27 @@ def evaluate_ctr(codes_or_ids, # SID codes [n_items, L] (ItemTable order), or No
                  cfg:CTRConfig|dict|None=None, # model settings (a dict is validated); `model` overrides cfg.model
                  data:dict|None=None, # `ctr_data(...)` output, reused across tokenizers
                  verbose:bool=False, # progress bars over epochs
-                ) -> dict: # auc, auc_std, aucs (per seed), val_auc, epochs, n_features, n_train, n_test, seconds
+                 per_user:bool=False, # also return `per_user`: each test user's own AUC, mean over seeds (`ctr_user_table`)
+                ) -> dict: # auc, auc_std, aucs, val_auc, epochs, n_features, n_train, n_test, seconds, gauc, auc_cold, n_cold[, per_user]
     "Test AUC (mean, std over `seeds`) of a DIN/DIEN trained on one tokenizer's item features."
     if isinstance(cfg, dict): cfg = from_dict(CTRConfig, cfg, 'ctr config')
     cfg = dataclasses.replace(cfg or CTRConfig(), model=model)
     if not len(seeds): raise ConfigError('evaluate_ctr: seeds must name at least one seed')
     feats = item_features(codes_or_ids, len(items), cfg.prefixes, extra)
     data = data or ctr_data(interactions, items, cfg.max_len)
-    t0, aucs, vals, epochs = time.time(), [], [], []
+    t0, aucs, vals, epochs, colds, per = time.time(), [], [], [], [], []
+    te, cold = data['test'], ctr_cold(data, len(items))
+    y, groups = te.label.numpy(), ctr_groups(te)
     for s in seeds:
         fit = train_ctr(feats, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
-        aucs.append(auc(data['test'].label.numpy(), predict_ctr(fit.model, data['test'])))
+        p = predict_ctr(fit.model, te)
+        aucs.append(auc(y, p))
+        colds.append(auc(y[cold], p[cold]) if len(np.unique(y[cold])) == 2 else float('nan'))
+        per.append(auc_per_group(y, p, groups))
         vals.append(fit.val_auc[fit.best_epoch])
         epochs.append(len(fit.val_auc))
     return {'auc': float(np.mean(aucs)), 'auc_std': float(np.std(aucs, ddof=1)) if len(aucs) > 1 else 0.0,
             'aucs': [float(a) for a in aucs], 'val_auc': float(np.mean(vals)), 'epochs': epochs,
             'n_features': feats.shape[1], 'n_train': len(data['train']), 'n_test': len(data['test']),
-            'seconds': time.time() - t0}
+            'seconds': time.time() - t0, 'gauc': float(np.mean([q.mean() for q in per])),
+            'auc_cold': float(np.mean(colds)), 'n_cold': int(y[cold].sum())} | ({'per_user': ctr_user_table(per, te, cold)} if per_user else {})
