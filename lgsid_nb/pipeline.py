@@ -11,13 +11,14 @@ from fastcore.basics import patch
 from .core import (ConfigError, DataError, atomic_path, from_dict, load_json, save_json, stable_hash, to_dict)
 
 # %% auto #0
-__all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'REPORT_CSS', 'TEXT_SIDS', 'HEADLINE_COLUMNS', 'HEADLINE_STYLE',
-           'HEADLINE_NOTE', 'Stage', 'Run', 'load_config', 'environment', 'DataSection', 'TokenizeSection',
-           'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig', 'default_config_path', 'item_texts',
-           'load_run_data', 'data_checks', 'load_embeddings', 'run_items', 'run_interactions', 'cold_start_stats',
-           'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align', 'make_tokenizers',
-           'stage_tokenize', 'run_sids', 'stage_evaluate', 'metric_tables', 'run_warnings', 'headline', 'headline_html',
-           'write_report', 'stage_figures', 'load_figures', 'default_stages', 'finalize', 'run_pipeline']
+__all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'PER_USER_COLUMNS', 'REPORT_CSS', 'TEXT_SIDS', 'HEADLINE_COLUMNS',
+           'HEADLINE_STYLE', 'HEADLINE_NOTE', 'Stage', 'Run', 'load_config', 'environment', 'DataSection',
+           'TokenizeSection', 'EvalSection', 'FiguresSection', 'ChecksSection', 'RunConfig', 'default_config_path',
+           'item_texts', 'load_run_data', 'data_checks', 'load_embeddings', 'run_items', 'run_interactions',
+           'cold_start_stats', 'stage_data', 'stage_embed', 'stage_reward', 'load_reward', 'stage_align',
+           'make_tokenizers', 'stage_tokenize', 'run_sids', 'per_user_rows', 'paired_comparisons', 'stage_evaluate',
+           'metric_tables', 'run_warnings', 'headline', 'headline_html', 'write_report', 'stage_figures',
+           'load_figures', 'default_stages', 'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #1bbc2fd5
 PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
@@ -501,14 +502,45 @@ def _reuse(memo:dict, # results so far, by (tag, SIDs)
     if bar is not None: bar.update(1)
     return r
 
+# %% ../nbs/09_pipeline.ipynb #e3f968eb
+PER_USER_COLUMNS = ['model', 'tokenizer', 'row', 'user', 'cold', 'metric', 'value']
+
+def per_user_rows(pu:pd.DataFrame, # one model's per-user table: row, user, cold and one column per metric
+                  model:str, # e.g. 'din', 'tiger', 'sasrec'
+                  tokenizer:str, # the tokenizer whose SIDs (or 'id') the model read
+                  rename:dict|None=None, # metric names to change (DIN's per-user 'auc' -> 'gauc')
+                 )->pd.DataFrame: # `PER_USER_COLUMNS`, one row per user and metric
+    "One model's per-user table in the long layout of `per_user.parquet`."
+    long = pu.melt(id_vars=['row', 'user', 'cold'], var_name='metric', value_name='value')
+    return long.assign(model=model, tokenizer=tokenizer, metric=long.metric.replace(rename or {}))[PER_USER_COLUMNS]
+
+# %% ../nbs/09_pipeline.ipynb #6ab10680
+def paired_comparisons(pu:pd.DataFrame, # `per_user.parquet`'s layout (`PER_USER_COLUMNS`)
+                       ref:str='lgsid', # the tokenizer every other one is compared with
+                       metrics=('hit@10', 'ndcg@10', 'gauc'), # the metrics compared
+                       n:int=1000, # bootstrap resamples
+                       seed:int=0, # seed of the resampling
+                      )->dict: # rec.compare.<model>.<ref>_minus_<tok>.<metric>.{mean,low,high}
+    "Mean and paired bootstrap 95% interval over users of `ref` minus each other tokenizer, per model and metric."
+    from lgsid_nb.metrics import paired_bootstrap
+    out = {}
+    for (model, metric), g in pu[pu.metric.isin(metrics)].groupby(['model', 'metric'], sort=False):
+        w = g.pivot(index='row', columns='tokenizer', values='value')
+        if ref not in w: continue
+        for tok in [t for t in w.columns if t != ref]:
+            r = paired_bootstrap(w[ref].to_numpy(), w[tok].to_numpy(), n=n, seed=seed)
+            out |= {f'rec.compare.{model}.{ref}_minus_{tok}.{metric}.{s}': r[s] for s in ('mean', 'low', 'high')}
+    return out
+
 # %% ../nbs/09_pipeline.ipynb #73675c50
-def _eval_sasrec(run, items, inter, gdata, m:dict, table:list, memo:dict):
-    "SASRec on item IDs and over each of `evaluation.sasrec_tokenizers`' SIDs, with TIGER's data and budget: into `m` and `table`."
+def _eval_sasrec(run, items, inter, gdata, m:dict, table:list, memo:dict, pu:list):
+    "SASRec on item IDs and over each of `evaluation.sasrec_tokenizers`' SIDs, with TIGER's data and budget: into `m`, `table` and `pu`."
     from lgsid_nb.sasrec import evaluate_sasrec, sasrec_name
     e = run.cfg.evaluation
     for name in e.sasrec_tokenizers:
         codes = None if name == 'id' else _item_codes(run, name, items)
-        r = _reuse(memo, codes, 'sasrec', lambda: evaluate_sasrec(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, arch=e.sasrec))
+        r = _reuse(memo, codes, 'sasrec', lambda: evaluate_sasrec(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, arch=e.sasrec, per_user=True))
+        pu.append(per_user_rows(r['per_user'], 'sasrec', name))
         r = {k: v for k, v in r.items() if isinstance(v, float)}
         m.update({f'rec.generative.{sasrec_name(name)}.{k}': v for k, v in r.items()})
         table.append(dict(task='generative', model='sasrec' if name == 'id' else 'sasrec_sid', tokenizer=name, **r))
@@ -519,41 +551,59 @@ def _item_codes(run, name, items):
     st = run_sids(run, name)
     return st.df.set_index('item_id').loc[items.item_id, st.code_columns].to_numpy(np.int64)
 
-def stage_evaluate(run:Run, # the run
-                   d:Path, # the stage's temporary folder (`results.csv`: one row per model and tokenizer)
-                  )->dict: # `rec.discriminative.*` and `rec.generative.*` metrics
-    "Discriminative (DIN, DIEN: AUC) and generative (Hit/NDCG) recommenders over every tokenizer."
+def _eval_ctr(run, items, inter, m:dict, table:list, memo:dict, pu:list):
+    "DIN (and DIEN) over every tokenizer: AUC, user-averaged AUC, the cold slice (into `m`, `table`); each test user's AUC into `pu`."
     from lgsid_nb.ctr import evaluate_ctr, ctr_data
-    from tqdm.auto import tqdm
-    items, inter, e = run_items(run), run_interactions(run), run.cfg.evaluation
-    m, table, memo = {}, [], {}
-    n_jobs = len(e.ctr_models) * len(TOKENIZER_NAMES) + len(e.generative_tokenizers) + len(e.sasrec_tokenizers)
-    memo['_bar'] = tqdm(total=n_jobs, desc='[evaluate] recommenders', unit='model', disable=not run.verbose)
+    e = run.cfg.evaluation
     data = ctr_data(inter, items, e.ctr.max_len, seed=run.cfg.seed)
     for model in e.ctr_models:
         for name in TOKENIZER_NAMES:
             codes = None if name == 'id' else _item_codes(run, name, items)
             # plain RQ-VAE: per-level code embeddings only; RQ-VAE-ngram (Singh et al. 2023) and the rest add prefix n-grams
             ccfg = dataclasses.replace(e.ctr, prefixes=()) if name == 'rq_vae' else e.ctr
-            r = _reuse(memo, codes, ('ctr', model, repr(ccfg)), lambda: evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data))
-            m[f'rec.discriminative.{model}.{name}.auc'] = r['auc']
-            m[f'rec.discriminative.{model}.{name}.auc_std'] = r['auc_std']
-            table.append(dict(task='ctr', model=model, tokenizer=name, **{k: v for k, v in r.items() if k in ('auc', 'auc_std', 'seconds')}))
-    from lgsid_nb.generative import evaluate_generative, evaluate_baselines, gen_data
-    g = e.generative
-    gdata = gen_data(inter, items, g.max_hist)
+            r = _reuse(memo, codes, ('ctr', model, repr(ccfg)), lambda: evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data, per_user=True))
+            keep = {k: r[k] for k in ('auc', 'auc_std', 'gauc', 'auc_cold', 'n_cold')}
+            m.update({f'rec.discriminative.{model}.{name}.{k}': v for k, v in keep.items()})
+            table.append(dict(task='ctr', model=model, tokenizer=name, **keep, seconds=r['seconds']))
+            pu.append(per_user_rows(r['per_user'], model, name, rename={'auc': 'gauc'}))
+
+# %% ../nbs/09_pipeline.ipynb #8555fba9
+def _eval_tiger(run, items, inter, gdata, m:dict, table:list, memo:dict, pu:list):
+    "The TIGER-style model over each of `evaluation.generative_tokenizers`: into `m`, `table`, and its per-user Hit/NDCG into `pu`."
+    from lgsid_nb.generative import evaluate_generative
+    e = run.cfg.evaluation
     for name in e.generative_tokenizers:
         codes = None if name == 'id' else _item_codes(run, name, items)
-        r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=g, data=gdata))
-        m.update({f'rec.generative.{name}.{k}': v for k, v in r.items() if isinstance(v, float)})
-        table.append(dict(task='generative', model='tiger', tokenizer=name, **{k: v for k, v in r.items() if isinstance(v, float)}))
-    _eval_sasrec(run, items, inter, gdata, m, table, memo)
-    for name, r in evaluate_baselines(inter, items, g, data=gdata).items():
+        r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, per_user=True))
+        pu.append(per_user_rows(r['per_user'], 'tiger', name))
+        r = {k: v for k, v in r.items() if isinstance(v, float)}
+        m.update({f'rec.generative.{name}.{k}': v for k, v in r.items()})
+        table.append(dict(task='generative', model='tiger', tokenizer=name, **r))
+
+# %% ../nbs/09_pipeline.ipynb #8372ff6f
+def stage_evaluate(run:Run, # the run
+                   d:Path, # the stage's temporary folder (`results.csv`: a row per model and tokenizer; `per_user.parquet`)
+                  )->dict: # `rec.discriminative.*`, `rec.generative.*` and `rec.compare.*` metrics
+    "Discriminative (DIN, DIEN: AUC) and generative (Hit/NDCG) recommenders over every tokenizer, and LGSID's paired intervals."
+    from lgsid_nb.generative import evaluate_baselines, gen_data
+    from tqdm.auto import tqdm
+    items, inter, e = run_items(run), run_interactions(run), run.cfg.evaluation
+    m, table, memo, pu = {}, [], {}, []
+    n_jobs = len(e.ctr_models) * len(TOKENIZER_NAMES) + len(e.generative_tokenizers) + len(e.sasrec_tokenizers)
+    memo['_bar'] = tqdm(total=n_jobs, desc='[evaluate] recommenders', unit='model', disable=not run.verbose)
+    _eval_ctr(run, items, inter, m, table, memo, pu)
+    gdata = gen_data(inter, items, e.generative.max_hist)
+    _eval_tiger(run, items, inter, gdata, m, table, memo, pu)
+    _eval_sasrec(run, items, inter, gdata, m, table, memo, pu)
+    for name, r in evaluate_baselines(inter, items, e.generative, data=gdata).items():
         m.update({f'rec.generative.baseline.{name}.{k}': v for k, v in r.items() if isinstance(v, float)})
         table.append(dict(task='generative', model=name, tokenizer='-', **{k: v for k, v in r.items() if isinstance(v, float)}))
     memo['_bar'].close()
     pd.DataFrame(table).to_csv(d/'results.csv', index=False)
-    return m
+    per_user = pd.concat(pu, ignore_index=True) if pu else pd.DataFrame(columns=PER_USER_COLUMNS)
+    per_user.to_parquet(d/'per_user.parquet', index=False)
+    K = max(e.generative.ks)
+    return m | paired_comparisons(per_user, metrics=(f'hit@{K}', f'ndcg@{K}', 'gauc'), seed=run.cfg.seed)
 
 # %% ../nbs/09_pipeline.ipynb #29d6ea21
 import html as _html
