@@ -21,7 +21,7 @@ __all__ = ['PIPELINE_VERSION', 'log', 'TOKENIZER_NAMES', 'PER_USER_COLUMNS', 'RE
            'load_figures', 'default_stages', 'finalize', 'run_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #1bbc2fd5
-PIPELINE_VERSION = 2  # 2: unpadded embedding batches, balanced tokenizers. Bump when a stage's outputs change meaning, to invalidate every cache
+PIPELINE_VERSION = 3  # 2: unpadded embedding batches, balanced tokenizers; 3: evaluate adds SASRec, per-user results, paired intervals, cold slices. Bump when a stage's outputs change meaning, to invalidate every cache
 
 # %% ../nbs/09_pipeline.ipynb #68f293b6
 @dataclasses.dataclass
