@@ -50,7 +50,7 @@ clean-runs:
 	rm -rf runs
 
 # ---- docs site and browser checks (tools/build_docs.py, tools/browser_check.py, tools/docs_coverage.py, tools/lab_check.py) ----
-.PHONY: docs docs-check docs-coverage lab-check chromium
+.PHONY: docs docs-check docs-coverage docs-serve lab-check chromium
 CHROMIUM ?= /usr/bin/chromium
 DOCS_ARGS ?=
 
@@ -62,6 +62,11 @@ chromium:
 # Static site in _docs/ from the notebooks, offline: executed once (cached in .cache/docs/), nbdev-processed, mkdocs.
 docs: install
 	OMP_NUM_THREADS=1 $(BIN)/python tools/build_docs.py $(DOCS_ARGS)
+
+# The built site over http (directory links and search need a server; file:// shows folder listings).
+docs-serve:
+	@test -d _docs || { echo "no _docs/: run make docs first"; exit 1; }
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _docs 8000
 
 # Every page opened in headless chromium with the network cut off: plots and maps drawn, no external request;
 # then every public method of every public class has its show_doc heading on its page. Both run; either fails it.
