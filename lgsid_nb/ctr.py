@@ -82,6 +82,19 @@ def table_vectors(self:ItemEmbedding) -> torch.Tensor: # [n_items + 1, out_dim]
     e = self.emb(self.table)
     return e.sum(-2) if self.combine == 'sum' else e.flatten(-2)
 
+# %% ../nbs/06_ctr.ipynb #cadf60ce
+@patch
+def lookup(self:ItemEmbedding, *idxs, # index tensors (0 = padding, i+1 = item row i)
+          ) -> tuple: # one tensor [*idx.shape, out_dim] per input
+    "The vectors at several index tensors: rows of `table_vectors`, or only the distinct items touched when they are fewer than the table's rows."
+    if sum(i.numel() for i in idxs) >= self.n_items + 1:
+        E = self.table_vectors()
+        return tuple(E[i] for i in idxs)
+    u, inv = torch.unique(torch.cat([i.reshape(-1) for i in idxs]), return_inverse=True)
+    e = self.emb(self.table[u])
+    V = (e.sum(-2) if self.combine == 'sum' else e.flatten(-2))[inv]
+    return tuple(v.reshape(*i.shape, -1) for v, i in zip(V.split([i.numel() for i in idxs]), idxs))
+
 # %% ../nbs/06_ctr.ipynb #441df8fe
 @patch
 def forward(self:ItemEmbedding, idx, # item indices, any shape (0 = padding, i+1 = item row i)
@@ -148,8 +161,7 @@ def attention(self:DIN, hist, # history item indices [B, T] (0 = padding)
               target, # target item indices [B]
              ) -> torch.Tensor: # weights [B, T], 0 at padding
     "Attention weights [B, T] of the history items (0 at padding)."
-    E = self.items.table_vectors()
-    return self._attention(hist, E[hist], E[target])
+    return self._attention(hist, *self.items.lookup(hist, target))
 
 # %% ../nbs/06_ctr.ipynb #01e0b382
 @patch
@@ -157,8 +169,7 @@ def forward(self:DIN, hist, # history item indices [B, T] (0 = padding)
             target, # target item indices [B]
            ) -> tuple: # (logits [B], aux loss: a zero scalar)
     "Click logits of the targets given the histories, and a zero auxiliary loss."
-    E = self.items.table_vectors()
-    h, t = E[hist], E[target]
+    h, t = self.items.lookup(hist, target)
     u = (self._attention(hist, h, t)[..., None] * h).sum(1)
     return self.head(torch.cat([u, t, u * t], -1)).squeeze(-1), torch.zeros(())
 
