@@ -492,12 +492,13 @@ def _reuse(memo:dict, # results so far, by (tag, SIDs)
            codes, # a tokenizer's SID codes (None: item IDs)
            tag, # what is computed (model and config)
            fn, # computes the result
+           label:str='', # what the progress bar shows (default: `tag`)
           )->dict: # the result; a copy with seconds 0.0 when identical SIDs were evaluated before
     "`fn()` once per (tag, SIDs): a tokenizer whose SIDs equal an earlier one's (LGSID when alignment was skipped) gets that (seeded, deterministic) result."
     import hashlib
     key = (tag, None if codes is None else (np.shape(codes), hashlib.sha1(np.ascontiguousarray(codes).tobytes()).hexdigest()))
     bar = memo.get('_bar')  # the stage's progress bar, when it has one
-    if bar is not None: bar.set_postfix_str(' '.join(map(str, tag if isinstance(tag, tuple) else (tag,)))[:40])
+    if bar is not None: bar.set_postfix_str(label or ' '.join(map(str, tag if isinstance(tag, tuple) else (tag,)))[:40])
     r = {**memo[key], 'seconds': 0.0} if key in memo else memo.setdefault(key, fn())
     if bar is not None: bar.update(1)
     return r
@@ -539,7 +540,7 @@ def _eval_sasrec(run, items, inter, gdata, m:dict, table:list, memo:dict, pu:lis
     e = run.cfg.evaluation
     for name in e.sasrec_tokenizers:
         codes = None if name == 'id' else _item_codes(run, name, items)
-        r = _reuse(memo, codes, 'sasrec', lambda: evaluate_sasrec(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, arch=e.sasrec, per_user=True))
+        r = _reuse(memo, codes, 'sasrec', lambda: evaluate_sasrec(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, arch=e.sasrec, per_user=True), label=f'sasrec {name}')
         pu.append(per_user_rows(r['per_user'], 'sasrec', name))
         r = {k: v for k, v in r.items() if isinstance(v, float)}
         m.update({f'rec.generative.{sasrec_name(name)}.{k}': v for k, v in r.items()})
@@ -561,7 +562,7 @@ def _eval_ctr(run, items, inter, m:dict, table:list, memo:dict, pu:list):
             codes = None if name == 'id' else _item_codes(run, name, items)
             # plain RQ-VAE: per-level code embeddings only; RQ-VAE-ngram (Singh et al. 2023) and the rest add prefix n-grams
             ccfg = dataclasses.replace(e.ctr, prefixes=()) if name == 'rq_vae' else e.ctr
-            r = _reuse(memo, codes, ('ctr', model, repr(ccfg)), lambda: evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data, per_user=True))
+            r = _reuse(memo, codes, ('ctr', model, repr(ccfg)), lambda: evaluate_ctr(codes, inter, items, model=model, seeds=e.seeds, cfg=ccfg, data=data, per_user=True), label=f'{model} {name}')
             keep = {k: r[k] for k in ('auc', 'auc_std', 'gauc', 'auc_cold', 'n_cold')}
             m.update({f'rec.discriminative.{model}.{name}.{k}': v for k, v in keep.items()})
             table.append(dict(task='ctr', model=model, tokenizer=name, **keep, seconds=r['seconds']))
@@ -574,7 +575,7 @@ def _eval_tiger(run, items, inter, gdata, m:dict, table:list, memo:dict, pu:list
     e = run.cfg.evaluation
     for name in e.generative_tokenizers:
         codes = None if name == 'id' else _item_codes(run, name, items)
-        r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, per_user=True))
+        r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, per_user=True), label=f'tiger {name}')
         pu.append(per_user_rows(r['per_user'], 'tiger', name))
         r = {k: v for k, v in r.items() if isinstance(v, float)}
         m.update({f'rec.generative.{name}.{k}': v for k, v in r.items()})
