@@ -347,7 +347,8 @@ def simulate_country(items:pd.DataFrame, # a `country_world` ItemTable (with `op
                     )->Simulation: # check-ins, users (`city` = home town), ground truth (`anchor_km` = km from home)
     "Check-ins across a country: visits near home and work by the rank law, trips to other towns, places opening during the period."
     from sklearn.neighbors import BallTree
-    cfg, sc = cfg or CountryConfig(), _sim_config(cfg or CountryConfig())
+    cfg = cfg or CountryConfig()
+    sc = _sim_config(cfg)
     rng = np.random.default_rng([cfg.seed, 1])
     it = _item_arrays(rng, items, sc)
     us = _country_users(rng, items, it, sc)
