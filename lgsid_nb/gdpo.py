@@ -11,7 +11,7 @@ from transformers import TrainerCallback, GenerationConfig, PrinterCallback
 from trl import DPOTrainer, DPOConfig
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 from .core import (ConfigError, DataError, Problems, atomic_path, save_json, load_json, seed_everything, stable_hash,
-                           from_dict, to_dict, pairwise_km)
+                           from_dict, to_dict, pairwise_km, haversine_km)
 from .data import prompt_text
 from .metrics import knn_indices, town_coverage, category_agreement, semantic_similarity
 from .encoders import EncoderConfig, Encoder, load_encoder, pool
@@ -32,7 +32,7 @@ def _check_gdpo(c):
         if getattr(c, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(c, k)!r}")
     for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length'):
         if not getattr(c, k) > 0: raise ConfigError(f"GDPOConfig: {k} must be > 0, got {getattr(c, k)!r}")
-    for k in ('lambda_sim', 'lora_dropout', 'warmup_ratio', 'epochs', 'lora_alpha'):
+    for k in ('lambda_sim', 'lora_dropout', 'warmup_ratio', 'epochs', 'lora_alpha', 'max_anchors'):
         if getattr(c, k) < 0: raise ConfigError(f"GDPOConfig: {k} must be >= 0, got {getattr(c, k)!r}")
     for k in ('near_share', 'far_quantile', 'collab_ratio'):
         if not 0 <= getattr(c, k) < 1: raise ConfigError(f"GDPOConfig: {k} must be in [0, 1), got {getattr(c, k)!r}")
@@ -42,7 +42,7 @@ def _check_gdpo(c):
     if c.max_steps <= 0 and c.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
 
 # %% ../nbs/04_gdpo.ipynb #b67cb182
-# one statement: one config's 37 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
+# one statement: one config's 38 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
@@ -63,6 +63,7 @@ class GDPOConfig:
     target_modules: tuple[str, ...]|None = None  # None: the key/value projections, found by architecture
     lora_layers: int = 0  # LoRA on the last this many transformer layers only (0 = all, as in the paper); fewer = faster backward
     pairs_per_item: int = 2  # geographic pairs per item
+    max_anchors: int = 0  # items whose pairs are built (0 = every item); > 0: a seeded subset, distances taken from those anchors only (cost anchors x items, not items^2)
     near_share: float = 0.9  # share of geographic pairs whose chosen side is a near item's location (not its own)
     near_k: int = 50  # "near" = one of this many nearest items
     far_quantile: float = 0.7  # random negatives: rejected from beyond this quantile of the item's distances
@@ -133,62 +134,78 @@ def auto_covisit_min(n_interactions:int, # interactions in the data
     return max(2, math.ceil(1200 / 50e6 * n_interactions))
 
 # %% ../nbs/04_gdpo.ipynb #5aa7943e
-def _negatives(D, rng, cfg, near):
-    "One rejected item per item: random far (beyond `far_quantile`) or density-aware (outside an adaptive radius)."
-    n = len(D)
-    out = np.empty(n, 'int64')
-    for i in range(n):
-        d = D[i]
+def _negatives(D, rng, cfg, near, idx):
+    "One rejected item per anchor (row r of `D` is item `idx[r]`): random far (beyond `far_quantile`) or density-aware (outside an adaptive radius)."
+    a, n = D.shape
+    out = np.empty(a, 'int64')
+    for r, i in enumerate(idx):
+        d = D[r]
         if cfg.negatives == 'random':
             cand = np.flatnonzero(d >= np.quantile(np.delete(d, i), cfg.far_quantile))
             cand = cand[cand != i]
-            out[i] = rng.choice(cand)
+            out[r] = rng.choice(cand)
         else:
-            r = np.sort(d)[min(cfg.density_m, n-1)]
-            cand = np.flatnonzero(d > r)
-            cand = cand[~np.isin(cand, near[i])]
-            if len(cand) == 0: cand = np.setdiff1d(np.arange(n), np.r_[i, near[i]])
+            r_m = np.sort(d)[min(cfg.density_m, n-1)]
+            cand = np.flatnonzero(d > r_m)
+            cand = cand[~np.isin(cand, near[r])]
+            if len(cand) == 0: cand = np.setdiff1d(np.arange(n), np.r_[i, near[r]])
             qs = np.quantile(d[cand], [0, .25, .5, .75, 1])
             b = rng.integers(4)
             sel = cand[(d[cand] >= qs[b]) & (d[cand] <= qs[b+1])]
-            out[i] = rng.choice(sel if len(sel) else cand)
+            out[r] = rng.choice(sel if len(sel) else cand)
     return out
 
-def _collab_rows(items, interactions, cfg, n_geo, D, near, rng):
-    "Co-visit pairs (kind, item, pos, neg, covisits): `collab_ratio` of the mix, drawn by co-visit count."
+def _collab_rows(items, interactions, cfg, n_geo, D, near, rng, idx):
+    "Co-visit pairs (kind, item, pos, neg, covisits) anchored on `idx`: `collab_ratio` of the mix, drawn by co-visit count."
     C = covisit_counts(items, interactions).tocoo()
-    keep = C.data >= (cfg.covisit_min or auto_covisit_min(len(interactions)))
+    row = np.full(len(items), -1); row[idx] = np.arange(len(idx))
+    keep = (C.data >= (cfg.covisit_min or auto_covisit_min(len(interactions)))) & (row[C.row] >= 0)
     ci, ck, cw = C.row[keep], C.col[keep], C.data[keep]
     want = int(round(n_geo * cfg.collab_ratio / (1 - cfg.collab_ratio)))
     if not (len(ci) and want): return []
     take = np.sort(rng.choice(len(ci), size=min(want, len(ci)), replace=False, p=cw / cw.sum()))
-    neg = _negatives(D, rng, cfg, near)
-    return [('collab', int(ci[t]), int(ck[t]), int(neg[ci[t]]), int(cw[t])) for t in take]
+    neg = _negatives(D, rng, cfg, near, idx)
+    return [('collab', int(ci[t]), int(ck[t]), int(neg[row[ci[t]]]), int(cw[t])) for t in take]
+
+
+# %% ../nbs/04_gdpo.ipynb #22a8e66d
+def _anchor_distances(lat, lon, idx, k):
+    "Haversine km from the anchors `idx` to every item [a, n], and each anchor's k nearest other items [a, k] (ties by index)."
+    lat, lon = np.asarray(lat, 'float64'), np.asarray(lon, 'float64')
+    D = haversine_km(lat[idx, None], lon[idx, None], lat[None], lon[None])
+    Ds = D.copy(); Ds[np.arange(len(idx)), idx] = np.inf
+    if len(idx) == len(lat): return D, np.argsort(Ds, axis=1, kind='stable')[:, :k]
+    part = np.argpartition(Ds, k, axis=1)[:, :k]  # anchored: O(a n), then order the k by (km, index)
+    o = np.lexsort((part, np.take_along_axis(Ds, part, 1)), axis=1)
+    return D, np.take_along_axis(part, o, 1)
+
 
 # %% ../nbs/04_gdpo.ipynb #8eceddd7
 def make_pairs(items:pd.DataFrame, # ItemTable with content_text/location_text (`data.add_texts`)
                interactions:pd.DataFrame|None=None, # Interactions for collaborative pairs (None: geographic only)
-               cfg:GDPOConfig|None=None, # near_share, negatives, collab_ratio, covisit_min, pair_weights, seed
+               cfg:GDPOConfig|None=None, # near_share, negatives, collab_ratio, covisit_min, pair_weights, max_anchors, seed
               )->typing.Any: # a `datasets.Dataset`, one row per pair
-    "Domain-mixed preference pairs as a `datasets.Dataset`: prompt = content, chosen/rejected = location parts."
+    "Domain-mixed preference pairs as a `datasets.Dataset` (anchored on every item, or on `max_anchors` of them): prompt = content, chosen/rejected = location parts."
     from datasets import Dataset
     cfg = cfg or GDPOConfig()
     _check_items(items)
     rng = np.random.default_rng(cfg.seed)
     n = len(items)
-    D = pairwise_km(items.lat.to_numpy(), items.lon.to_numpy())
-    near = np.argsort(D + np.diag(np.full(n, np.inf)), axis=1, kind='stable')[:, :min(cfg.near_k, n-2)]
+    idx = np.arange(n) if not 0 < cfg.max_anchors < n else np.sort(rng.choice(n, cfg.max_anchors, replace=False))
+    D, near = _anchor_distances(items.lat.to_numpy(), items.lon.to_numpy(), idx, min(cfg.near_k, n-2))
     rows = []
     for _ in range(cfg.pairs_per_item):
-        neg = _negatives(D, rng, cfg, near)
-        pos = np.where(rng.random(n) < cfg.near_share, near[np.arange(n), rng.integers(0, near.shape[1], n)], np.arange(n))
-        rows += [('geo', i, int(pos[i]), int(neg[i]), 0) for i in range(n)]
+        neg = _negatives(D, rng, cfg, near, idx)
+        a = len(idx)
+        pos = np.where(rng.random(a) < cfg.near_share, near[np.arange(a), rng.integers(0, near.shape[1], a)], idx)
+        rows += [('geo', int(i), int(pos[r]), int(neg[r]), 0) for r, i in enumerate(idx)]
     if interactions is not None and cfg.collab_ratio > 0 and len(interactions):
-        rows += _collab_rows(items, interactions, cfg, len(rows), D, near, rng)
+        rows += _collab_rows(items, interactions, cfg, len(rows), D, near, rng, idx)
     kind, it, po, ne, cv = (np.array(v) for v in zip(*rows))
     content, loc = items.content_text.astype(str).to_numpy(), items.location_text.astype(str).to_numpy()
     ch = [split_prompt(content[i], loc[p]) for i, p in zip(it, po)]
-    km = D[it, ne]
+    row = np.full(n, -1); row[idx] = np.arange(len(idx))
+    km = D[row[it], ne]
     w = np.ones(len(rows)) if cfg.pair_weights == 'none' else np.log1p(km) / np.log1p(km).mean()
     return Dataset.from_dict({'prompt': [c[0] for c in ch], 'chosen': [c[1] for c in ch],
                               'rejected': [split_prompt(content[i], loc[q])[1] for i, q in zip(it, ne)],
@@ -745,7 +762,8 @@ def geo_metrics(items:pd.DataFrame, # ItemTable with district, category, lat, lo
                )->dict: # geo.* metrics
     "The pipeline's `geo.*` numbers: T@k, category agreement@k, km@k unaligned / aligned / geo oracle, semantic similarity."
     from lgsid_nb.metrics import geo_report, semantic_similarity
-    u, a, o = geo_report(unaligned, items, k), geo_report(aligned, items, k), geo_report(None, items, k)
+    u, o = geo_report(unaligned, items, k), geo_report(None, items, k)
+    a = u if aligned is unaligned else geo_report(aligned, items, k)  # a guard kept the base encoder: one k-NN, not two
     out = {}
     for m in (f't@{k}', f'category_agreement@{k}', f'km@{k}'):
         out.update({f'geo.{m}.unaligned': u[m], f'geo.{m}.aligned': a[m], f'geo.{m}.oracle': o[m]})

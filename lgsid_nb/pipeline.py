@@ -409,7 +409,7 @@ def load_reward(run:Run, # a pipeline run (after its stages ran)
 # %% ../nbs/09_pipeline.ipynb #b2119c1d
 def stage_align(run:Run, # the run
                 d:Path, # the stage's temporary folder
-               )->dict: # `geo.*.aligned`, `geo.semantic_similarity` and `align.*` metrics
+               )->dict: # `geo.*.aligned`, `geo.semantic_similarity` and `align.*` metrics (`align.n_pairs`: the preference pairs built, 0 if skipped before)
     "G-DPO: align the base encoder with the frozen reward model and embed the items with it; the base embeddings if a guard stopped it."
     from lgsid_nb.gdpo import align_encoder, embed_aligned, geo_metrics, skipped_reason, reward_gain
     items, work = run_items(run), run.out/'work'/'align'
@@ -424,7 +424,7 @@ def stage_align(run:Run, # the run
     _save_emb(d/'embeddings_aligned.npz', Xa, items.item_id)
     gain, need = reward_gain(rep, run.cfg.gdpo)
     return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k), 'align.skipped_reason': why, 'align.reward_gain': gain,
-            'align.reward_gain_needed': need}
+            'align.reward_gain_needed': need, 'align.n_pairs': load_json(d/'encoder'/'gdpo.json').get('n_pairs', 0)}
 
 # %% ../nbs/09_pipeline.ipynb #6a49fcb8
 TOKENIZER_NAMES = ('id', 'rq_kmeans', 'rq_vae', 'rq_vae_ngram', 'lgsid_unaligned', 'lgsid')
@@ -597,7 +597,7 @@ def stage_evaluate(run:Run, # the run
     _eval_tiger(run, items, inter, gdata, m, table, memo, pu)
     _eval_sasrec(run, items, inter, gdata, m, table, memo, pu)
     for name, r in evaluate_baselines(inter, items, e.generative, data=gdata).items():
-        m.update({f'rec.generative.baseline.{name}.{k}': v for k, v in r.items() if isinstance(v, float)})
+        m.update({f'rec.generative.baseline.{name}.{k}': v for k, v in r.items() if isinstance(v, float) or k == 'd0_val_users'})
         table.append(dict(task='generative', model=name, tokenizer='-', **{k: v for k, v in r.items() if isinstance(v, float)}))
     memo['_bar'].close()
     pd.DataFrame(table).to_csv(d/'results.csv', index=False)
