@@ -418,13 +418,23 @@ def per_user_table(ranks, # 0-based rank of the target per test example, one row
     return out
 
 # %% ../nbs/07_generative.ipynb #4f117e3b
+def _topk_rows(s:np.ndarray, # scores [rows, columns]
+               k:int, # columns kept per row
+              )->np.ndarray: # column indices [rows, k], best first
+    "The first k of a stable argsort of -s per row (ties broken by the lower index), in O(columns) per row."
+    r, m = s.shape
+    if k >= m: return np.argsort(-s, axis=1, kind='stable')[:, :k]
+    thr = -np.partition(-s, k - 1, axis=1)[:, k - 1:k]  # each row's k-th largest score
+    gt, eq = s > thr, s == thr
+    sel = gt | (eq & (np.cumsum(eq, 1) <= k - gt.sum(1, keepdims=True)))  # ties at the threshold: the lowest indices
+    cols = np.nonzero(sel)[1].reshape(r, k)
+    return np.take_along_axis(cols, np.lexsort((cols, -np.take_along_axis(s, cols, 1)), axis=1), 1)
+
 def _top(score_fn, n, k, chunk=512):
     "Top-k columns per row of score_fn(rows) (rows in chunks), ties broken by the lower index."
-    out = []
-    for i in range(0, n, chunk):
-        s = score_fn(slice(i, min(i + chunk, n)))
-        out.append(np.argsort(-s, axis=1, kind='stable')[:, :k])
+    out = [_topk_rows(np.asarray(score_fn(slice(i, min(i + chunk, n)))), k) for i in range(0, n, chunk)]
     return np.concatenate(out) if out else np.zeros((0, k), 'int64')
+
 
 # %% ../nbs/07_generative.ipynb #3fa6cc40
 def popularity_distance(pop:np.ndarray, # check-in count per item [n_items]
@@ -436,11 +446,10 @@ def popularity_distance(pop:np.ndarray, # check-in count per item [n_items]
     "Top-k item rows by (popularity + 1) x exp(-km / d0) from each user's last location."
     lat, lon = items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64')
     logp = np.log(np.asarray(pop, 'float64') + 1)
-    def score(sl):
-        if d0 is None: return np.broadcast_to(logp, (len(last[sl]), len(logp)))
-        l = last[sl]
-        return logp - haversine_km(lat[l][:, None], lon[l][:, None], lat[None], lon[None]) / d0
-    return _top(score, len(last), k)
+    if d0 is None: return np.repeat(_topk_rows(logp[None], k), len(last), 0)
+    u, inv = np.unique(last, return_inverse=True)  # users who left from the same place get the same list: rank once
+    score = lambda sl: logp - haversine_km(lat[u[sl]][:, None], lon[u[sl]][:, None], lat[None], lon[None]) / d0
+    return _top(score, len(u), k)[inv.ravel()]
 
 # %% ../nbs/07_generative.ipynb #4d9cbad2
 def covisitation(train:SeqData, # training examples (history -> target)
@@ -485,6 +494,7 @@ def evaluate_baselines(interactions:pd.DataFrame, # user_id, item_id, timestamp
                        d0_grid=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 20.0), # d0 values (km) tried on validation
                        window:int=3, # co-visitation window
                        decay:float=0.7, # co-visitation weight factor per step back
+                       val_users:int=5000, # validation examples the d0 grid is scored on (a seeded sample when there are more)
                       ) -> dict: # baseline name -> `rec_report` dict (+ d0_km, seconds)
     "Popularity, popularity x distance (d0 tuned on validation) and co-visitation kNN: `rec_report` per baseline."
     if isinstance(cfg, dict): cfg = from_dict(GenConfig, cfg, 'generative config')
@@ -497,9 +507,12 @@ def evaluate_baselines(interactions:pd.DataFrame, # user_id, item_id, timestamp
     rep = lambda recs, d, c=None: rec_report(recs, d.target, d.last, items, cfg.ks, cfg.near_km, cold=c)
     t0 = time.time()
     out = {'popularity': rep(popularity_distance(pop, items, te.last, None, K), te, cold)}
+    if len(va) > val_users:  # the grid's cost grows with users x places: score it on a seeded sample
+        keep = np.sort(np.random.default_rng(0).choice(len(va), val_users, replace=False))
+        va = SeqData(va.hist[keep], va.target[keep], va.user[keep])
     val = {d0: rep(popularity_distance(pop, items, va.last, d0, K), va)[f'ndcg@{K}'] for d0 in d0_grid}
     best = max(val, key=lambda d0: (val[d0], -d0))
-    out['pop_distance'] = rep(popularity_distance(pop, items, te.last, best, K), te, cold) | {'d0_km': best}
+    out['pop_distance'] = rep(popularity_distance(pop, items, te.last, best, K), te, cold) | {'d0_km': best, 'd0_val_users': len(va)}
     C = covisitation(tr, n, window)
     out['covisit'] = rep(covisit_recommend(C, pop, te.hist, window, decay, K), te, cold)
     for v in out.values(): v['seconds'] = time.time() - t0
