@@ -53,13 +53,25 @@ def run_one(n:int, work:Path)->dict:
                 seconds={s: m.get(f'time.{s}_s') for s in STAGES}, peak_gb={s: m.get(f'memory.{s}_peak_gb') for s in STAGES},
                 total_s=m.get('time.total_s'), wall_s=round(wall, 1), process_peak_gb=round(int(rss.group(1)) / 1e6, 2) if rss else None)
 
+TARGETS = {10_000: (600, None), 100_000: (90 * 60, 8.0)}  # issue 13: quick <= 10 min; full <= 90 min wall and <= 8 GB peak
+
+def _verdict(r):
+    "The issue's target for this size, met or missed ('' for sizes without one)."
+    t = TARGETS.get(r['places'])
+    if not t: return ''
+    ok = r['wall_s'] <= t[0] and (t[1] is None or r['process_peak_gb'] <= t[1])
+    want = f"<= {t[0] / 60:.0f} min" + (f", <= {t[1]:g} GB" if t[1] else '')
+    return f"{'met' if ok else 'MISSED'} ({want})"
+
 def markdown(res:dict)->str:
     mc = res['machine']
-    head = ['places', 'users', 'check-ins', *STAGES, 'total', 'wall', 'peak GB']
+    head = ['places', 'users', 'check-ins', *STAGES, 'total', 'wall', 'peak GB', 'target']
     runs = sorted(res['runs'], key=lambda r: r['places'])
     rows = [[f"{r['places']:,}", f"{r['users']:,}", f"{r['checkins']:,}", *[f"{r['seconds'][s]:.0f}" if r['seconds'][s] is not None else '-' for s in STAGES],
-             f"{r['total_s']:.0f} s ({r['total_s'] / 60:.1f} min)", f"{r['wall_s']:.0f} s", f"{r['process_peak_gb']:.1f}"] for r in runs]
+             f"{r['total_s']:.0f} s ({r['total_s'] / 60:.1f} min)", f"{r['wall_s']:.0f} s", f"{r['process_peak_gb']:.1f}", _verdict(r)] for r in runs]
     t = ['| ' + ' | '.join(head) + ' |', '|' + ' ---: |' * len(head)] + ['| ' + ' | '.join(r) + ' |' for r in rows]
+    mem = ['| places | ' + ' | '.join(STAGES) + ' |', '|' + ' ---: |' * (len(STAGES) + 1)]
+    mem += ['| ' + ' | '.join([f"{r['places']:,}", *[f"{r['peak_gb'][s]:.1f}" if r['peak_gb'][s] is not None else '-' for s in STAGES]]) + ' |' for r in runs]
     grow = []
     if len(runs) > 1:
         a, b = runs[0], runs[-1]
@@ -67,11 +79,12 @@ def markdown(res:dict)->str:
         for s in STAGES:
             if a['seconds'][s] and b['seconds'][s]: grow.append(f"{s} x{b['seconds'][s] / a['seconds'][s]:.1f}")
         grow = [f"From {a['places']:,} to {b['places']:,} places (x{f:.0f}), each stage's seconds grew: " + ', '.join(grow) + '.']
+    cfgs = [f"- {r['places']:,} places: `{r['config']}`" for r in runs]
     return '\n'.join([f"# The pipeline on the nationwide world: stage table and cost curve", '',
                       f"Machine: {mc['cpu']}, {mc['logical_cpus']} logical CPUs ({', '.join(mc['flags'])}), {mc['ram_gib']} GiB RAM, Python {mc['python']}. "
                       f"Made by `bench/bench_nationwide.py` on {res['date']}: each size a cold `lgsid run` in a fresh process with an empty embedding cache. "
                       "Seconds per stage from metrics.json; peak GB = the process's peak resident memory (/usr/bin/time). Budgets are the configs' (fixed across sizes).",
-                      '', *t, '', *grow, ''])
+                      '', *t, '', "The process's peak resident memory so far, read at the end of each stage (GB, `memory.<stage>_peak_gb`):", '', *mem, '', *grow, '', 'Configs:', *cfgs, ''])
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
