@@ -50,7 +50,7 @@ clean-runs:
 	rm -rf runs
 
 # ---- docs site and browser checks (tools/build_docs.py, tools/browser_check.py, tools/docs_coverage.py, tools/lab_check.py) ----
-.PHONY: docs docs-check docs-coverage docs-serve lab-check chromium
+.PHONY: docs docs-check docs-coverage docs-links docs-serve lab-check chromium
 CHROMIUM ?= /usr/bin/chromium
 DOCS_ARGS ?=
 
@@ -69,16 +69,23 @@ docs-serve:
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _docs 8000
 
 # Every page opened in headless chromium with the network cut off: plots and maps drawn, no external request;
-# then every public method of every public class has its show_doc heading on its page. Both run; either fails it.
+# then every public method of every public class has its show_doc heading on its page; then every link of the site
+# (no dead internal link or anchor, no duplicate id, no link to an unpublished or unknown site). All run; any fails it.
 docs-check: docs chromium
 	@rc=0; \
-	$(BIN)/python tools/browser_check.py _docs --out _proc/checks/docs --expect 08_visual=plotly:5,plotly_drawn:5 08a_maps=leaflet:4,leaflet_drawn:4 || rc=1; \
+	$(BIN)/python tools/browser_check.py _docs --out _proc/checks/docs --expect 08_visual=plotly:5,plotly_drawn:5 08a_maps=leaflet:4,leaflet_drawn:4 tour_analyst=plotly:3,plotly_drawn:3,leaflet:2,leaflet_drawn:2 || rc=1; \
 	$(BIN)/python tools/docs_coverage.py _docs || rc=1; \
+	$(BIN)/python tools/check_links.py _docs || rc=1; \
 	exit $$rc
 
 # `documented methods: N of M` on the built site (fails if a public method has no show_doc), and the docments count.
 docs-coverage: docs
 	$(BIN)/python tools/docs_coverage.py _docs
+
+# Every link of the built site (tools/check_links.py, offline): dead internal links and anchors, duplicate ids, external hosts.
+docs-links:
+	@test -d _docs || { echo "no _docs/: run make docs first"; exit 1; }
+	$(BIN)/python tools/check_links.py _docs
 
 # JupyterLab headless: open nbs/08_visual.ipynb, Run All Cells, no error (the notebook on disk is not written).
 lab-check: install chromium

@@ -17,9 +17,15 @@ Steps, all without network:
    `nbdev_proc_nbs` command would re-run `pip install -e`): directives stripped, `#| hide` cells dropped, `show_doc`
    API docs added for every exported name. Then the Quarto-only bits (frontmatter, `echo: false`, `:::` divs) are
    turned into plain notebook cells.
-3. **Render** with mkdocs-material + mkdocs-jupyter (`mkdocs.yml`): no Google fonts, no CDN. Any remaining
-   `<script src=http...>` (mkdocs-jupyter's MathJax and mermaid loaders) is removed from the built pages, and the
-   build fails if a page still references an external script, stylesheet, image or frame.
+3. **Render** with mkdocs-material + mkdocs-jupyter (`mkdocs.yml`, plus the site's own CSS/JS from `docs/assets/`:
+   full-width content column, tables and code that scroll inside their box, plotly legends below the plot): no
+   Google fonts, no CDN. Any remaining `<script src=http...>` (mkdocs-jupyter's MathJax and mermaid loaders) is
+   removed from the built pages, and the build fails if a page still references an external script, stylesheet,
+   image or frame.
+4. **Links inside the site** (`fix_links`): nbdev's cross-references to `doc_host` (a site that is not published)
+   become relative links to the notebook's page and heading; "source" links to `git_url` are dropped unless this
+   checkout's `origin` remote is that repository; duplicate heading ids get `_1` suffixes and table-of-contents
+   links that point at no heading are re-pointed. `tools/check_links.py` (in `make docs-check`) verifies the result.
 """
 from __future__ import annotations
 import argparse, hashlib, json, os, re, shutil, subprocess, sys, time
@@ -61,9 +67,18 @@ def _lib_hash():
         if p.name != '_modidx.py': h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
+def _data_hash():
+    "Hash of the saved results the notebooks render (nbs/results/: run metrics, the tour's demo-run snapshot)."
+    h = hashlib.sha256()
+    for p in sorted((NBS/'results').rglob('*')):
+        if p.is_file(): h.update(str(p.relative_to(NBS)).encode()); h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
 def execute(nb_path, timeout, lib_hash, force=False, run_slow=False):
     "Executed copy of `nb_path` (cached); returns (path, ok, seconds, cached)."
-    key = hashlib.sha256(nb_path.read_bytes() + lib_hash.encode() + (b'slow' if run_slow else b'')).hexdigest()[:16]
+    src = nb_path.read_bytes()
+    data = _data_hash() if b'results' in src else ''  # a notebook that reads nbs/results/ is re-run when those files change
+    key = hashlib.sha256(src + lib_hash.encode() + data.encode() + (b'slow' if run_slow else b'')).hexdigest()[:16]
     out, meta = CACHE/f'{nb_path.stem}.ipynb', CACHE/f'{nb_path.stem}.json'
     if not force and out.exists() and meta.exists():
         m = json.loads(meta.read_text())
@@ -190,6 +205,99 @@ def strip_external(site):
         if n != t: p.write_text(n, encoding='utf-8'); removed[str(p.relative_to(site))] = gone
     return removed
 
+# ---------------------------------------------------------------- 3b. links inside the site
+_RE_H = re.compile(r'<h([1-6]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
+_RE_TOC_A = re.compile(r'<a href="#([^"]*)" class="md-nav__link">(\s*<span class="md-ellipsis">)(.*?)(</span>)', re.S)
+_RE_TAGS = re.compile(r'<[^>]+>')
+
+def _settings():
+    import configparser
+    cp = configparser.ConfigParser(); cp.read(ROOT/'settings.ini'); return cp['DEFAULT']
+
+def _heading_text(h): return re.sub(r'\s+', ' ', _html_unescape(_RE_TAGS.sub('', h.replace('¶', '')))).strip()
+
+def _html_unescape(t):
+    import html as _h; return _h.unescape(t)
+
+def dedup_ids(t):
+    "Give the 2nd, 3rd... heading with the same id the ids `X_1`, `X_2` (what the table of contents links to)."
+    seen = {}
+    def sub(m):
+        lvl, i, rest, body = m.groups()
+        n = seen.get(i, 0); seen[i] = n + 1
+        if not n: return m.group(0)
+        new = f'{i}_{n}'
+        while new in seen: n += 1; new = f'{i}_{n}'
+        seen[new] = 1
+        return f'<h{lvl} id="{new}"{rest}>' + body.replace(f'href="#{i}"', f'href="#{new}"') + f'</h{lvl}>'
+    return _RE_H.sub(sub, t)
+
+def fix_toc(t):
+    """Point table-of-contents links whose anchor is on no heading (mkdocs-jupyter drops inline code from its TOC slugs and
+    labels: "`sids.parquet`: the schema" -> `#the-schema`, ": the schema") at the next heading in page order, with its text."""
+    heads = [(int(m.group(1)), m.group(2), _heading_text(m.group(4))) for m in _RE_H.finditer(t)]
+    ids = {h[1] for h in heads}
+    toc_heads = [h for h in heads if 2 <= h[0] <= 3]
+    out, pos, p, relabel = [], 0, 0, {}
+    for m in _RE_TOC_A.finditer(t):
+        frag, label = m.group(1), m.group(3)
+        if frag in ids:
+            p = next((k + 1 for k in range(len(toc_heads)) if toc_heads[k][1] == frag), p)
+            continue
+        if p >= len(toc_heads): continue
+        _, hid, htxt = toc_heads[p]; p += 1
+        relabel[label.strip()] = htxt
+        out.append(t[pos:m.start()] + f'<a href="#{hid}" class="md-nav__link">{m.group(2)}\n        {htxt}\n      {m.group(4)}')
+        pos = m.end()
+    t = ''.join(out) + t[pos:]
+    for old, new in relabel.items():
+        if old: t = t.replace(f'aria-label="{old}"', f'aria-label="{_html_escape(new)}"')
+    return t
+
+def _html_escape(s):
+    import html as _h; return _h.escape(s, quote=True)
+
+def _repo_configured(git_url):
+    "True if this checkout's `origin` remote is settings.ini's git_url (then source links may point there)."
+    try: origin = subprocess.run(['git', 'remote', 'get-url', 'origin'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError: return False
+    norm = lambda u: u.rstrip('/').removesuffix('.git').replace('git@github.com:', 'https://github.com/').lower()
+    return bool(git_url and origin and norm(origin) == norm(git_url))
+
+def fix_links(site):
+    """Make the built pages link inside the site: nbdev's cross-references to `doc_host/doc_baseurl/NAME.html#anchor` (a
+    site that is not published) become relative links to the notebook's page and the heading's id there; the "source"
+    links to `git_url` are dropped unless this checkout's origin is that repository; duplicate heading ids get `_1`
+    suffixes and table-of-contents links that point at no heading are re-pointed. Returns counts of what changed."""
+    st = _settings()
+    base = (st.get('doc_host', '').rstrip('/') + '/' + st.get('doc_baseurl', '').strip('/')).rstrip('/') + '/'
+    git_url = st.get('git_url', '').rstrip('/')
+    keep_source = _repo_configured(git_url)
+    pages = {p: p.read_text(encoding='utf-8') for p in site.rglob('index.html') if not {'assets', 'search'} & set(p.relative_to(site).parts)}
+    stems = {re.sub(r'^\d+[a-z]?_', '', p.parent.name): p.parent.name for p in pages if p.parent != site} | {'index': ''}
+    for p, t in pages.items(): pages[p] = fix_toc(dedup_ids(t))
+    ids = {p.parent.name if p.parent != site else '': set(re.findall(r'\bid="([^"]+)"', t)) for p, t in pages.items()}
+    n = {'cross_refs': 0, 'cross_refs_page_only': 0, 'cross_refs_unresolved': 0, 'source_links_dropped': 0}
+    rx_ref = re.compile(r'href="' + re.escape(base) + r'([^"#]*?)(?:\.html)?(?:#([^"]*))?"')
+    rx_src = re.compile(r'<p><a href="' + re.escape(git_url) + r'/[^"]*">source</a></p>\s*')
+    for p, t in pages.items():
+        here = p.parent.relative_to(site).as_posix()
+        def ref(m):
+            name, frag = m.group(1), m.group(2) or ''
+            stem = stems.get(name, name if name in ids else None)
+            if stem is None: n['cross_refs_unresolved'] += 1; return m.group(0)
+            n['cross_refs'] += 1
+            cand = [frag, frag.replace('.', ''), re.sub(r'[^\w-]', '', frag.lower())]
+            frag = next((c for c in cand if c and c in ids.get(stem, ())), '')
+            if not frag and m.group(2): n['cross_refs_page_only'] += 1  # a private helper without show_doc: its page
+            rel = os.path.relpath(stem or '.', here or '.').replace(os.sep, '/') + '/'
+            return f'href="{rel}' + (f'#{frag}' if frag else '') + '"'
+        t = rx_ref.sub(ref, t)
+        if git_url and not keep_source:
+            t, k = rx_src.subn('', t); n['source_links_dropped'] += k
+        p.write_text(t, encoding='utf-8')
+    return n
+
 def external_refs(site):
     "Pages that still reference external scripts/styles/images/frames, including inside folium's srcdoc iframes."
     import html as _html
@@ -207,6 +315,12 @@ def index_page():
     if (NBS/'index.ipynb').exists(): return None
     readme = (ROOT/'README.md').read_text() if (ROOT/'README.md').exists() else '# lgsid_nb\n'
     return readme + '\n\nThe pages of this site are the project\'s notebooks, executed, with their API docs.\n'
+
+def _stderr_blocks(nb_path):
+    "Texts of the stderr outputs (warnings, progress bars) of an executed notebook: the red blocks a reader would see."
+    nb = json.loads(Path(nb_path).read_text())
+    return [''.join(o.get('text', '')) for c in nb.get('cells', []) if c.get('cell_type') == 'code'
+            for o in c.get('outputs', []) if o.get('output_type') == 'stream' and o.get('name') == 'stderr']
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description='Build the offline docs site from the notebooks.')
@@ -232,10 +346,12 @@ def main(argv=None):
         if a.no_exec: src, ok, secs, cached = p, True, 0.0, False
         else: src, ok, secs, cached = execute(p, a.timeout, lib_hash, a.force, run_slow=p.stem in a.slow)
         dst = PROC/(p.stem + '.ipynb')
+        warn = _stderr_blocks(src) if not a.no_exec else []
+        if warn: print(f'  ! {p.name}: {len(warn)} warning/stderr output(s) on the page, first: {warn[0][:200]!r}')
         pkey = hashlib.sha256(Path(src).read_bytes() + Path(__file__).read_bytes() + lib_hash.encode()).hexdigest()[:16]
         pmeta = CACHE/f'{p.stem}.proc.json'
         if dst.exists() and pmeta.exists() and json.loads(pmeta.read_text()).get('key') == pkey:  # processed copy is current
-            report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, **json.loads(pmeta.read_text())['info']}
+            report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'stderr_outputs': len(warn), **json.loads(pmeta.read_text())['info']}
             print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
             continue
         r = subprocess.run([sys.executable, __file__, '--process-one', str(src), str(dst)], capture_output=True, text=True,
@@ -245,12 +361,14 @@ def main(argv=None):
         if plain: print(f'  ! {p.name}: ' + r.stderr.strip().splitlines()[-1])
         for ln in r.stderr.splitlines():
             if ln.startswith('show_doc failed: '): print(f'  ! {p.name}: {ln}')
-        report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'api_docs': not plain}
+        report[p.name] = {'executed': not a.no_exec, 'ok': ok, 'seconds': secs, 'cached': cached, 'stderr_outputs': len(warn), 'api_docs': not plain}
         CACHE.mkdir(parents=True, exist_ok=True); pmeta.write_text(json.dumps({'key': pkey, 'info': {'api_docs': not plain}}))
         print(f"  {'ok ' if ok else 'ERR'} {p.name:32s} {'cached' if cached else f'{secs:6.1f}s'}", flush=True)
     # drop pages of notebooks that no longer exist
     for q in PROC.glob('*.ipynb'):
         if not (NBS/q.name).exists(): q.unlink()
+    if (ROOT/'docs'/'assets').is_dir():  # the site's own CSS/JS (mkdocs.yml extra_css, extra_javascript)
+        shutil.copytree(ROOT/'docs'/'assets', PROC/'assets', dirs_exist_ok=True)
     home = index_page()
     if home is not None: (PROC/'index.md').write_text(home)
     elif (PROC/'index.md').exists(): (PROC/'index.md').unlink()
@@ -259,9 +377,10 @@ def main(argv=None):
                        env=dict(os.environ, NO_MKDOCS_2_WARNING='1'))
     if r.returncode: sys.exit('mkdocs build failed')
     removed = strip_external(SITE)
+    links = fix_links(SITE)
     bad = external_refs(SITE)
     failed = [k for k, v in report.items() if not v['ok']]
-    summary = {'notebooks': report, 'failed': failed, 'stripped_external_tags': removed, 'external_refs': bad,
+    summary = {'notebooks': report, 'failed': failed, 'stripped_external_tags': removed, 'external_refs': bad, 'links': links,
                'seconds_total': round(time.time() - t0, 1), 'seconds_mkdocs': round(time.time() - t1, 1)}
     (SITE/'build_report.json').write_text(json.dumps(summary, indent=2))
     print(f"site: {SITE.relative_to(ROOT)}/ ({len(report)} notebooks built, {len(failed)} failed to execute, "
