@@ -150,11 +150,12 @@ def with_caption(fig:go.Figure, # a plotly figure with a title
                  caption:str, # how to read the figure (plain text)
                  width:int=120, # wrap the caption at this many characters
                 )->go.Figure: # `fig`, changed in place
-    "Put `caption` under the figure's title (wrapped) and in `layout.meta['caption']`."
+    "Put `caption` under the figure's title (wrapped) and in `layout.meta['caption']`, with room for subplot titles."
     import textwrap
     fig.update_layout(title=dict(subtitle=dict(text='<br>'.join(textwrap.wrap(caption, width)), font=dict(size=12))),
                       meta={**(fig.layout.meta or {}), 'caption': caption})
-    fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 90 + 16 * len(textwrap.wrap(caption, width)))))
+    sub = max((a.text.count('<br>') + 1 for a in fig.layout.annotations if a.yref == 'paper' and (a.y or 0) >= 1), default=0)
+    fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 90 + 16 * len(textwrap.wrap(caption, width)) + 22 * sub)))
     return fig
 
 # %% ../nbs/08_visual.ipynb #83f8ce73
@@ -345,8 +346,8 @@ def category_frequency(items:pd.DataFrame, # ItemTable
                       )->pd.DataFrame: # prefixes x labels, item counts
     "Item counts per (prefix, category): a prefixes x categories DataFrame, largest prefixes first."
     t = pd.crosstab(pd.Series(prefixes(codes, level), name='prefix'), pd.Series(items[column].to_numpy(), name=column))
-    rows = t.sum(1).sort_values(ascending=False, kind='stable').index
-    return t.loc[rows, t.sum(0).sort_values(ascending=False, kind='stable').index]
+    rows = t.sum(axis=1).sort_values(ascending=False, kind='stable').index
+    return t.loc[rows, t.sum(axis=0).sort_values(ascending=False, kind='stable').index]
 
 # %% ../nbs/08_visual.ipynb #9d43d955
 def _cpp_caption(column, level, within):
@@ -384,9 +385,9 @@ def category_per_prefix(items:pd.DataFrame, # ItemTable
     for j, n in enumerate(names):
         t = category_frequency(items[sel[n]], Cs[n][sel[n]], level, column)
         if within is not None: t = t.loc[key_order(t.index)]
-        other = t.drop(columns=[c for c in cats if c in t]).sum(1)
+        other = t.drop(columns=[c for c in cats if c in t]).sum(axis=1)
         t = t.reindex(columns=cats, fill_value=0).assign(other=other).iloc[:top_prefixes]
-        share = t.div(t.sum(1), axis=0)
+        share = t.div(t.sum(axis=1), axis=0)
         fig.add_trace(go.Heatmap(z=share.to_numpy(), x=share.columns.tolist(), y=share.index.tolist(), zmin=0, zmax=1,
                                  colorscale='Blues', showscale=j == len(names) - 1, name=n, customdata=t.to_numpy(),
                                  hovertemplate='%{y} · %{x}<br>share %{z:.2f} (%{customdata} items)<extra>' + n + '</extra>'),
