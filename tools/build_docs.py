@@ -84,8 +84,11 @@ def execute(nb_path, timeout, lib_hash, force=False, run_slow=False):
         m = json.loads(meta.read_text())
         if m.get('key') == key: return out, m['ok'], m['seconds'], True
     env = dict(os.environ, PLOTLY_RENDERER='notebook', OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'),
-               HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg')
+               HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg',
+               # a page shows results, not progress bars (tqdm's text bars and 'IProgress not found' land in red stderr blocks)
+               TQDM_DISABLE='1', HF_HUB_DISABLE_PROGRESS_BARS='1')
     t0 = time.time()
+    out.unlink(missing_ok=True)  # a run that dies before writing must not leave the previous outputs on the page
     try:
         r = subprocess.run([sys.executable, __file__, '--exec-one', str(nb_path), str(out)] + (['slow'] if run_slow else []), env=env, timeout=timeout,
                            capture_output=True, text=True)
