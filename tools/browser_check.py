@@ -108,11 +108,13 @@ def main(argv=None):
     ap.add_argument('--pages', nargs='*', help='pages relative to the site (default: every index.html and *.html)')
     ap.add_argument('--expect', nargs='*', help='name=kind:n[,kind:n] with kind in plotly, plotly_drawn, leaflet, leaflet_drawn')
     ap.add_argument('--out', default='_proc/checks/docs', help='screenshots and report.json go here')
+    ap.add_argument('--timeout', type=float, default=float(os.environ.get('BROWSER_CHECK_TIMEOUT', 30)),
+                    help='seconds to wait for a page to load (a busy machine needs more; $BROWSER_CHECK_TIMEOUT)')
     a = ap.parse_args(argv)
     site = Path(a.site)
     pages = a.pages or sorted(str(p.relative_to(site)).replace('index.html', '') for p in site.rglob('*.html')
                               if not any(x in p.parts for x in ('assets', 'search')) and p.name != '404.html')
-    res = check_pages(site, pages, a.out, parse_expect(a.expect, pages))
+    res = check_pages(site, pages, a.out, parse_expect(a.expect, pages), timeout_ms=int(a.timeout * 1000))
     Path(a.out).mkdir(parents=True, exist_ok=True)
     (Path(a.out)/'report.json').write_text(json.dumps(res, indent=2))
     for r in res:

@@ -16,7 +16,7 @@ For every page (`*.html` but the theme's assets and search):
 Nothing is fetched. Prints one line per problem and a summary; exits 1 if there is any problem.
 """
 from __future__ import annotations
-import argparse, configparser, html.parser, posixpath, subprocess, sys
+import argparse, configparser, html.parser, posixpath, re, subprocess, sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlparse, unquote
@@ -55,8 +55,11 @@ class _Page(html.parser.HTMLParser):
             if v is None or (tag == 'link' and a.get('rel') in ('canonical',)): continue
             if tag in ('a', 'img', 'script', 'link', 'iframe', 'source'): self.links.append((tag, v))
 
+_RE_BODY = re.compile(r'(<(script|style)\b[^>]*>).*?(</\2>)', re.S | re.I)
+
 def parse(path):
-    p = _Page(); p.feed(path.read_text(encoding='utf-8')); return p
+    "Ids and links of the page at `path` (script and style bodies skipped: plotly.js alone is megabytes)."
+    p = _Page(); p.feed(_RE_BODY.sub(r'\1\3', path.read_text(encoding='utf-8'))); return p
 
 def page_url(site, path):
     "The site-absolute URL path of file `path` ('/x/' for x/index.html)."
@@ -77,7 +80,13 @@ def check(site):
     git_url = settings().get('git_url', '').rstrip('/')
     pages = sorted(p for p in site.rglob('*.html') if not {'assets', 'search'} & set(p.relative_to(site).parts))
     parsed, problems, ext = {}, [], Counter()
-    get = lambda f: parsed.setdefault(f, parse(f))
+    sets = {}
+    def get(f):
+        if f not in parsed: parsed[f] = parse(f)
+        return parsed[f]
+    def idset(f):
+        if f not in sets: sets[f] = set(get(f).ids)
+        return sets[f]
     for f in pages:
         pg, rel = get(f), f.relative_to(site).as_posix()
         for i, n in Counter(pg.ids).items():
@@ -100,7 +109,7 @@ def check(site):
             if pu.path.endswith('/') and not path.endswith('/'): path += '/'
             tf = target_file(site, path) if pu.path else f
             if tf is None: problems.append((rel, f'dead link ({tag}): {u}')); continue
-            if pu.fragment and tf.suffix == '.html' and unquote(pu.fragment) not in set(get(tf).ids):
+            if pu.fragment and tf.suffix == '.html' and unquote(pu.fragment) not in idset(tf):
                 problems.append((rel, f'dead anchor: {u}'))
     return problems, len(pages), ext
 
