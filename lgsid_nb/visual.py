@@ -152,7 +152,8 @@ def with_caption(fig:go.Figure, # a plotly figure with a title
                 )->go.Figure: # `fig`, changed in place
     "Put `caption` under the figure's title (wrapped) and in `layout.meta['caption']`, with room for subplot titles."
     import textwrap
-    fig.update_layout(title=dict(subtitle=dict(text='<br>'.join(textwrap.wrap(caption, width)), font=dict(size=12))),
+    fig.update_layout(title=dict(subtitle=dict(text='<br>'.join(textwrap.wrap(caption, width)), font=dict(size=12)),
+                                 y=1, yref='container', yanchor='top', pad=dict(t=20)),  # top of the figure, not mid-margin
                       meta={**(fig.layout.meta or {}), 'caption': caption})
     sub = max((a.text.count('<br>') + 1 for a in fig.layout.annotations if a.yref == 'paper' and (a.y or 0) >= 1), default=0)
     fig.update_layout(margin=dict(t=max(fig.layout.margin.t or 0, 90 + 16 * len(textwrap.wrap(caption, width)) + 22 * sub)))
