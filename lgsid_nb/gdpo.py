@@ -759,11 +759,13 @@ def geo_metrics(items:pd.DataFrame, # ItemTable with district, category, lat, lo
                 unaligned:np.ndarray, # embeddings before alignment [n, d]
                 aligned:np.ndarray, # embeddings after [n, d]
                 k:int=5, # neighbours
+                max_queries:int=0, # places measured: a seeded sample of this many when there are more (`metrics.geo_report`; 0 = all)
+                seed:int=0, # the sample's seed
                )->dict: # geo.* metrics
     "The pipeline's `geo.*` numbers: T@k, category agreement@k, km@k unaligned / aligned / geo oracle, semantic similarity."
     from lgsid_nb.metrics import geo_report, semantic_similarity
-    u, o = geo_report(unaligned, items, k), geo_report(None, items, k)
-    a = u if aligned is unaligned else geo_report(aligned, items, k)  # a guard kept the base encoder: one k-NN, not two
+    u, o = geo_report(unaligned, items, k, max_queries, seed), geo_report(None, items, k, max_queries, seed)
+    a = u if aligned is unaligned else geo_report(aligned, items, k, max_queries, seed)  # a guard kept the base encoder: one k-NN, not two
     out = {}
     for m in (f't@{k}', f'category_agreement@{k}', f'km@{k}'):
         out.update({f'geo.{m}.unaligned': u[m], f'geo.{m}.aligned': a[m], f'geo.{m}.oracle': o[m]})

@@ -189,6 +189,7 @@ class EvalSection:
     sasrec_tokenizers: tuple[str, ...] = ('id', 'rq_kmeans', 'lgsid')  # 'id': SASRec on item IDs; others: SASRec over that tokenizer's SIDs (summed code embeddings)
     seeds: tuple[int, ...] = (0,)  # training seeds (mean and spread are reported)
     k: int = 5  # neighbours for the geography metrics
+    geo_queries: int = 0  # places whose k nearest neighbours give the geo.* metrics: a seeded sample of this many when the catalogue is larger (0 = every place)
 
 # %% ../nbs/09_pipeline.ipynb #c93a6a3f
 @dataclasses.dataclass
@@ -380,8 +381,9 @@ def stage_embed(run:Run, # the run
     X = embed_items(items, enc, part='prompt')
     _save_emb(d/'embeddings_base.npz', X, items.item_id)
     m = {'encoder.dtype': enc.dtype, 'encoder.dtype_reason': enc.dtype_reason}
-    m.update({f'geo.{key}.unaligned': v for key, v in geo_report(X, items, k).items()})
-    m.update({f'geo.{key}.oracle': v for key, v in geo_report(None, items, k).items()})
+    q = (run.cfg.evaluation.geo_queries, run.cfg.seed)  # exact search is quadratic: a catalogue measures a seeded sample of places
+    m.update({f'geo.{key}.unaligned': v for key, v in geo_report(X, items, k, *q).items()})
+    m.update({f'geo.{key}.oracle': v for key, v in geo_report(None, items, k, *q).items()})
     return m
 
 # %% ../nbs/09_pipeline.ipynb #d53e40a6
@@ -423,7 +425,7 @@ def stage_align(run:Run, # the run
     Xa = Xb if why else embed_aligned(items, model, tok, run.cfg.encoder)
     _save_emb(d/'embeddings_aligned.npz', Xa, items.item_id)
     gain, need = reward_gain(rep, run.cfg.gdpo)
-    return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k), 'align.skipped_reason': why, 'align.reward_gain': gain,
+    return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k, run.cfg.evaluation.geo_queries, run.cfg.seed), 'align.skipped_reason': why, 'align.reward_gain': gain,
             'align.reward_gain_needed': need, 'align.n_pairs': load_json(d/'encoder'/'gdpo.json').get('n_pairs', 0)}
 
 # %% ../nbs/09_pipeline.ipynb #6a49fcb8
@@ -894,12 +896,19 @@ def _precision(run):
     from lgsid_nb.encoders import resolve_dtype
     return resolve_dtype(run.cfg.encoder.dtype, run.cfg.encoder.device)[0]
 
+def _geo_key(run):
+    "The geography metrics' settings (k, sampled places and their seed): part of the embed and align stages' keys, which report them."
+    e = run.cfg.evaluation
+    return (e.k, e.geo_queries, run.cfg.seed if e.geo_queries else None)
+
+def _embed_key(run): return (_precision(run), _geo_key(run))
+
 def default_stages()->list: # the `Stage`s of a full run, in order
     "The LGSID run: data -> embed -> reward -> align (G-DPO) -> tokenize -> evaluate -> figures."
     return [Stage('data', stage_data, section='data', extra_key=_data_hash),
-            Stage('embed', stage_embed, deps=('data',), section='encoder', extra_key=_precision),
+            Stage('embed', stage_embed, deps=('data',), section='encoder', extra_key=_embed_key),
             Stage('reward', stage_reward, deps=('data', 'embed'), section='reward'),
-            Stage('align', stage_align, deps=('data', 'embed', 'reward'), section='gdpo'),
+            Stage('align', stage_align, deps=('data', 'embed', 'reward'), section='gdpo', extra_key=_geo_key),
             Stage('tokenize', stage_tokenize, deps=('data', 'embed', 'align'), section='tokenize'),
             Stage('evaluate', stage_evaluate, deps=('data', 'tokenize'), section='evaluation'),
             Stage('figures', stage_figures, deps=('data', 'embed', 'align', 'tokenize'), section='figures')]
