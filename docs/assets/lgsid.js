@@ -4,7 +4,7 @@
 (function () {
   function fix(el) {
     var P = window.Plotly;
-    if (!P || !el._fullLayout || el.dataset.lgsidLegend) return;
+    if (!P || !el._fullLayout || !el.offsetWidth || el.dataset.lgsidLegend) return;  // hidden figures: nothing to size
     el.dataset.lgsidLegend = '1';
     var h0 = el._fullLayout.height;
     var shown = el._fullLayout.showlegend && (el._fullData || []).some(function (t) { return t.showlegend !== false; });
@@ -16,8 +16,12 @@
     P.relayout(el, upd).then(function () {
       var lh = shown && el._fullLayout.legend ? (el._fullLayout.legend._height || 0) : 0;
       if (lh > 0) { el.style.height = (h0 + lh) + 'px'; return P.relayout(el, {height: h0 + lh}); }
-    }).then(function () { P.Plots.resize(el); });
+    }).then(function () { if (el._fullLayout) return P.Plots.resize(el); })
+      .catch(function (e) { console.warn('lgsid.js: figure left at its own size:', e); });  // a figure plotly cannot relayout keeps its layout
   }
-  function all() { document.querySelectorAll('.js-plotly-plot').forEach(fix); }
+  function safe(el) {  // a figure plotly cannot relayout (it throws inside relayout) keeps its own layout
+    try { fix(el); } catch (e) { console.warn('lgsid.js: figure left at its own size:', e && e.message); }
+  }
+  function all() { document.querySelectorAll('.js-plotly-plot').forEach(safe); }
   window.addEventListener('load', function () { all(); setTimeout(all, 800); });
 })();
