@@ -9,7 +9,7 @@ import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from transformers import T5Config, T5ForConditionalGeneration, LogitsProcessor, LogitsProcessorList
-from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_everything, haversine_km
+from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_everything, haversine_km, EARTH_RADIUS_KM
 from .metrics import hit_at_k, ndcg_at_k, gini, hit_per_user, ndcg_per_user
 from .splits import leave_one_out
 
@@ -451,6 +451,21 @@ def _top(score_fn, n, k, chunk=512):
     return np.concatenate(out) if out else np.zeros((0, k), 'int64')
 
 
+# %% ../nbs/07_generative.ipynb #6f386d53
+def _half_angles(lat, lon):
+    "Per-place terms of the haversine formula: sin and cos of half the latitude and longitude, cos of the latitude."
+    p, l = np.radians(np.asarray(lat, 'float64')) / 2, np.radians(np.asarray(lon, 'float64')) / 2
+    return np.sin(p), np.cos(p), np.sin(l), np.cos(l), np.cos(2 * p)
+
+def _km_grid(T, rows):
+    "km [len(rows), n] from the places `rows` to every place, from `_half_angles` terms (haversine by angle differences)."
+    sp, cp, sl, cl, c2 = T
+    a = (sp * cp[rows, None] - cp * sp[rows, None]) ** 2  # sin^2 of half the latitude difference
+    b = (sl * cl[rows, None] - cl * sl[rows, None]) ** 2
+    b *= c2; b *= c2[rows, None]; a += b
+    np.clip(a, 0, 1, out=a); np.sqrt(a, out=a); np.arcsin(a, out=a)
+    return a * (2 * EARTH_RADIUS_KM)
+
 # %% ../nbs/07_generative.ipynb #3fa6cc40
 def popularity_distance(pop:np.ndarray, # check-in count per item [n_items]
                         items:pd.DataFrame, # lat, lon
@@ -459,11 +474,11 @@ def popularity_distance(pop:np.ndarray, # check-in count per item [n_items]
                         k:int=10, # items returned per user
                        ) -> np.ndarray: # item rows [N, k], best first
     "Top-k item rows by (popularity + 1) x exp(-km / d0) from each user's last location."
-    lat, lon = items['lat'].to_numpy('float64'), items['lon'].to_numpy('float64')
     logp = np.log(np.asarray(pop, 'float64') + 1)
     if d0 is None: return np.repeat(_topk_rows(logp[None], k), len(last), 0)
     u, inv = np.unique(last, return_inverse=True)  # users who left from the same place get the same list: rank once
-    score = lambda sl: logp - haversine_km(lat[u[sl]][:, None], lon[u[sl]][:, None], lat[None], lon[None]) / d0
+    T = _half_angles(items['lat'], items['lon'])
+    score = lambda sl: logp - _km_grid(T, u[sl]) / d0
     return _top(score, len(u), k)[inv.ravel()]
 
 # %% ../nbs/07_generative.ipynb #4d9cbad2
