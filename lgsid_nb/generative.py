@@ -10,14 +10,14 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from transformers import T5Config, T5ForConditionalGeneration, LogitsProcessor, LogitsProcessorList
 from .core import ConfigError, DataError, Problem, Problems, from_dict, seed_everything, haversine_km, EARTH_RADIUS_KM
-from .metrics import hit_at_k, ndcg_at_k, gini, hit_per_user, ndcg_per_user
+from .metrics import hit_at_k, ndcg_at_k, gini, hit_per_user, ndcg_per_user, topk_rows
 from .splits import leave_one_out
 
 # %% auto #0
 __all__ = ['PAD', 'EOS', 'SIDVocab', 'SIDTrie', 'SeqData', 'gen_data', 'GenConfig', 'build_tiger', 'encode_history',
            'model_inputs', 'GenFit', 'train_tiger', 'recommend', 'ranks_of', 'cold_targets', 'rec_report',
-           'per_user_table', 'popularity_distance', 'covisitation', 'covisit_recommend', 'evaluate_baselines',
-           'evaluate_generative']
+           'per_user_table', 'popularity_distance', 'covisitation', 'covisit_recommend', 'evaluate_baselines', 'sized',
+           'size_tiger', 'evaluate_generative']
 
 # %% ../nbs/07_generative.ipynb #824136f4
 PAD, EOS = 0, 1
@@ -211,6 +211,7 @@ class GenConfig:
     beam: int = 10  # beam width; must be >= max(ks)
     ks: tuple[int, ...] = (5, 10)
     near_km: float = 1.0  # "near" threshold for the share of recommended items within it
+    sizes: tuple[tuple[int, int], ...] = ()  # candidate (d_model, n_layers) sizes, one chosen per tokenizer on validation (`size_tiger`); () = this size
     def __post_init__(self):
         if self.encoder_input not in ('items', 'tokens'):
             raise ConfigError(f"GenConfig.encoder_input must be 'items' or 'tokens', got {self.encoder_input!r}")
@@ -218,6 +219,10 @@ class GenConfig:
             raise ConfigError(f"GenConfig.beam ({self.beam}) must be >= the largest K ({max(self.ks)})")
         for k in ('d_model', 'd_ff', 'n_layers', 'n_heads', 'd_kv', 'max_hist', 'batch_size', 'epochs'):
             if getattr(self, k) < 1: raise ConfigError(f"GenConfig.{k} must be >= 1, got {getattr(self, k)!r}")
+        self.sizes = tuple(tuple(int(x) for x in s) for s in self.sizes)
+        for s in self.sizes:
+            if len(s) != 2 or min(s) < 1 or s[0] % self.d_kv:
+                raise ConfigError(f"GenConfig.sizes: {list(s)} is not [d_model, n_layers] with d_model a multiple of d_kv ({self.d_kv})")
 
 # %% ../nbs/07_generative.ipynb #81944cd4
 def build_tiger(vocab:SIDVocab, # the SID vocabulary (sets the vocabulary size)
@@ -433,23 +438,10 @@ def per_user_table(ranks, # 0-based rank of the target per test example, one row
     return out
 
 # %% ../nbs/07_generative.ipynb #4f117e3b
-def _topk_rows(s:np.ndarray, # scores [rows, columns]
-               k:int, # columns kept per row
-              )->np.ndarray: # column indices [rows, k], best first
-    "The first k of a stable argsort of -s per row (ties broken by the lower index), in O(columns) per row."
-    r, m = s.shape
-    if k >= m: return np.argsort(-s, axis=1, kind='stable')[:, :k]
-    thr = -np.partition(-s, k - 1, axis=1)[:, k - 1:k]  # each row's k-th largest score
-    gt, eq = s > thr, s == thr
-    sel = gt | (eq & (np.cumsum(eq, 1) <= k - gt.sum(1, keepdims=True)))  # ties at the threshold: the lowest indices
-    cols = np.nonzero(sel)[1].reshape(r, k)
-    return np.take_along_axis(cols, np.lexsort((cols, -np.take_along_axis(s, cols, 1)), axis=1), 1)
-
 def _top(score_fn, n, k, chunk=512):
-    "Top-k columns per row of score_fn(rows) (rows in chunks), ties broken by the lower index."
-    out = [_topk_rows(np.asarray(score_fn(slice(i, min(i + chunk, n)))), k) for i in range(0, n, chunk)]
+    "Top-k columns per row of score_fn(rows) (rows in chunks), ties broken by the lower index (`metrics.topk_rows`)."
+    out = [topk_rows(np.asarray(score_fn(slice(i, min(i + chunk, n)))), k) for i in range(0, n, chunk)]
     return np.concatenate(out) if out else np.zeros((0, k), 'int64')
-
 
 # %% ../nbs/07_generative.ipynb #6f386d53
 def _half_angles(lat, lon):
@@ -475,7 +467,7 @@ def popularity_distance(pop:np.ndarray, # check-in count per item [n_items]
                        ) -> np.ndarray: # item rows [N, k], best first
     "Top-k item rows by (popularity + 1) x exp(-km / d0) from each user's last location."
     logp = np.log(np.asarray(pop, 'float64') + 1)
-    if d0 is None: return np.repeat(_topk_rows(logp[None], k), len(last), 0)
+    if d0 is None: return np.repeat(topk_rows(logp[None], k), len(last), 0)
     u, inv = np.unique(last, return_inverse=True)  # users who left from the same place get the same list: rank once
     T = _half_angles(items['lat'], items['lon'])
     score = lambda sl: logp - _km_grid(T, u[sl]) / d0
@@ -498,6 +490,19 @@ def covisitation(train:SeqData, # training examples (history -> target)
     return sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_items, n_items))
 
 # %% ../nbs/07_generative.ipynb #b2549705
+def _covisit_one(C, h, tie, order, window, decay, k):
+    "One user's top k among the places its last `window` items were followed by and the k most popular others."
+    rows = h[::-1][:window]  # most recent first
+    uc = np.unique(np.concatenate([C.indices[C.indptr[i]:C.indptr[i + 1]] for i in rows] or [np.zeros(0, 'int32')]))
+    sc = tie[uc].copy()
+    for m, i in enumerate(rows):  # summed in the dense formula's order: the tie, then one step back, two, ...
+        sl = slice(C.indptr[i], C.indptr[i + 1])
+        sc[np.searchsorted(uc, C.indices[sl])] += decay ** m * C.data[sl]
+    fill = order[:k + len(uc)]
+    ids = np.concatenate([uc, fill[~np.isin(fill, uc)][:k]])  # any other place scores its tie alone
+    return ids[np.lexsort((ids, -np.concatenate([sc, tie[ids[len(uc):]]])))][:k]
+
+# %% ../nbs/07_generative.ipynb #f56b82f4
 def covisit_recommend(C, # co-visitation counts [n_items, n_items]
                       pop:np.ndarray, # popularity per item (tie-breaker)
                       hist:np.ndarray, # history item rows [N, H] (-1 = padding)
@@ -505,16 +510,11 @@ def covisit_recommend(C, # co-visitation counts [n_items, n_items]
                       decay:float=0.7, # weight factor per step back
                       k:int=10, # items returned per user
                      ) -> np.ndarray: # item rows [N, k], best first
-    "Top-k item rows by decayed co-visitation from each user's last `window` items."
-    L = (hist >= 0).sum(1)
-    tie = np.log(np.asarray(pop, 'float64') + 1) * 1e-6
-    def score(sl):
-        h, l, s = hist[sl], L[sl], np.tile(tie, (len(hist[sl]), 1))
-        for m in range(1, window + 1):
-            ok = np.flatnonzero(l >= m)
-            if len(ok): s[ok] += decay ** (m - 1) * C[h[ok, l[ok] - m]].toarray()
-        return s
-    return _top(score, len(hist), k)
+    "Top-k item rows by decayed co-visitation from each user's last `window` items (score + 1e-6 log(pop + 1); ties by index)."
+    C, tie = C.tocsr(), np.log(np.asarray(pop, 'float64') + 1) * 1e-6
+    C.sum_duplicates()
+    order = np.argsort(-tie, kind='stable')  # a place nobody's history leads to scores its tie alone: popularity order
+    return np.array([_covisit_one(C, h[h >= 0], tie, order, window, decay, k) for h in hist], 'int64').reshape(len(hist), k)
 
 # %% ../nbs/07_generative.ipynb #c79ac8e7
 def evaluate_baselines(interactions:pd.DataFrame, # user_id, item_id, timestamp
@@ -548,6 +548,34 @@ def evaluate_baselines(interactions:pd.DataFrame, # user_id, item_id, timestamp
     for v in out.values(): v['seconds'] = time.time() - t0
     return out
 
+# %% ../nbs/07_generative.ipynb #83a186c3
+def sized(cfg:GenConfig, # the base settings
+          d_model:int, # model width
+          n_layers:int, # encoder layers (the decoder has as many)
+         )->GenConfig: # `cfg` at this size, with no grid
+    "`cfg` at another size: d_ff = 2 x d_model, d_model / d_kv heads."
+    return dataclasses.replace(cfg, d_model=d_model, n_layers=n_layers, d_ff=2 * d_model, n_heads=d_model // cfg.d_kv, sizes=())
+
+# %% ../nbs/07_generative.ipynb #69a3140d
+def size_tiger(vocab:SIDVocab, # the tokenizer's SID vocabulary
+               data:dict, # `gen_data` output
+               cfg:GenConfig, # settings with the candidate `sizes`
+               seed:int=0, # training seed (and the validation sample's)
+               trie:SIDTrie|None=None, # reuse a built trie
+               val_users:int=5000, # validation users scored (a seeded sample when there are more)
+              )->tuple: # (the chosen GenConfig, its GenFit, one dict per candidate)
+    "Train every size in `cfg.sizes`; keep the best validation Hit@K (the largest K; ties: the smaller model)."
+    va, K = data['valid'], max(cfg.ks)
+    if len(va) > val_users: va = va.subset(np.sort(np.random.default_rng(seed).choice(len(va), val_users, replace=False)))
+    rows, best = [], None
+    for d, l in sorted(cfg.sizes, key=lambda s: (s[0] * s[0] * s[1], s)):  # smaller first: ties keep it
+        c = sized(cfg, d, l)
+        fit = train_tiger(vocab, data['train'], data['valid'], c, seed=seed)
+        hit = hit_at_k(ranks_of(recommend(fit, va.hist, c.beam, trie=trie), va.target), K)
+        rows.append({'d_model': d, 'n_layers': l, f'val_hit@{K}': hit, 'val_loss': fit.val_loss[fit.best_epoch], 'epochs': len(fit.val_loss), 'seconds': fit.seconds})
+        if best is None or hit > best[0]: best = (hit, c, fit)
+    return best[1], best[2], rows
+
 # %% ../nbs/07_generative.ipynb #2c2443ba
 def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (unique rows), or None for item IDs
                         interactions:pd.DataFrame, # user_id, item_id, timestamp
@@ -557,18 +585,19 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
                         data:dict|None=None, # `gen_data(...)` output, reused across tokenizers
                         verbose:bool=False, # progress bars over epochs
                         per_user:bool=False, # also return `per_user`: `per_user_table` of the test examples (for paired intervals)
-                       ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, runs, val_loss, epochs, sizes, seconds[, per_user]
-    "Test Hit@K / NDCG@K (mean, std over `seeds`), geography and exposure of a TIGER-style model on one tokenizer."
+                       ) -> dict: # mean `rec_report` keys, hit/ndcg@K_std, runs, val_loss, epochs, sizes, d_model, n_layers, sizing, seconds[, per_user]
+    "Test Hit@K / NDCG@K (mean, std over `seeds`), geography and exposure of a TIGER-style model on one tokenizer (sized on validation first when `cfg.sizes` is set)."
     if isinstance(cfg, dict): cfg = from_dict(GenConfig, cfg, 'generative config')
     cfg = cfg or GenConfig()
     if not len(seeds): raise ConfigError('evaluate_generative: seeds must name at least one seed')
     vocab = SIDVocab(codes, n_items=len(items))
     trie = SIDTrie(vocab)
     data = data or gen_data(interactions, items, cfg.max_hist)
-    t0, reps, fits, ranks = time.time(), [], [], []
+    t0, reps, fits, ranks, sizing = time.time(), [], [], [], []
+    if cfg.sizes: cfg, fit0, sizing = size_tiger(vocab, data, cfg, seeds[0], trie)
     cold = cold_targets(data, len(items))
     for s in seeds:
-        fit = train_tiger(vocab, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
+        fit = fit0 if sizing and s == seeds[0] else train_tiger(vocab, data['train'], data['valid'], cfg, seed=s, verbose=verbose)
         recs = recommend(fit, data['test'].hist, cfg.beam, trie=trie)
         reps.append(rec_report(recs, data['test'].target, data['test'].last, items, cfg.ks, cfg.near_km, cold=cold))
         fits.append(fit)
@@ -579,6 +608,6 @@ def evaluate_generative(codes, # SID codes [n_items, L] in ItemTable order (uniq
             x = [r[f'{m}@{k}'] for r in reps]
             out[f'{m}@{k}_std'] = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
     return out | {'runs': reps, 'val_loss': [f.val_loss[f.best_epoch] for f in fits],
-                  'epochs': [len(f.val_loss) for f in fits], 'n_levels': vocab.n_levels,
+                  'epochs': [len(f.val_loss) for f in fits], 'n_levels': vocab.n_levels, 'd_model': cfg.d_model, 'n_layers': cfg.n_layers, 'sizing': sizing,
                   'vocab_size': vocab.vocab_size, 'n_train': len(data['train']), 'n_test': len(data['test']),
                   'seconds': time.time() - t0} | ({'per_user': per_user_table(ranks, data['test'].user, cfg.ks, cold)} if per_user else {})

@@ -10,8 +10,24 @@ from sklearn.neighbors import BallTree
 from .core import haversine_km, EARTH_RADIUS_KM
 
 # %% auto #0
-__all__ = ['knn_indices', 'geo_knn_indices', 'town_coverage', 'category_agreement', 'knn_km', 'semantic_similarity', 'geo_report',
-           'hit_at_k', 'ndcg_at_k', 'auc', 'gini', 'hit_per_user', 'ndcg_per_user', 'auc_per_group', 'paired_bootstrap']
+__all__ = ['topk_rows', 'knn_indices', 'geo_knn_indices', 'town_coverage', 'category_agreement', 'knn_km', 'semantic_similarity',
+           'geo_report', 'hit_at_k', 'ndcg_at_k', 'auc', 'gini', 'hit_per_user', 'ndcg_per_user', 'auc_per_group',
+           'paired_bootstrap']
+
+# %% ../nbs/00a_metrics.ipynb #74ea50df
+def topk_rows(s:np.ndarray, # scores [rows, columns]
+              k:int, # columns kept per row
+             )->np.ndarray: # column indices [rows, k], best first
+    "The first k columns of each row's stable descending sort (ties: the lower column), in O(columns) a row."
+    r, m = s.shape
+    if k >= m: return np.argsort(-s, axis=1, kind='stable')[:, :k]
+    thr = -np.partition(-s, k - 1, axis=1)[:, k - 1:k]  # each row's k-th best score
+    sel, eq = s > thr, s == thr
+    need = k - sel.sum(1)  # places left for the ties at the threshold: the lowest columns
+    many = np.flatnonzero(eq.sum(1) > need)  # rows with more ties than places (rare with real scores)
+    eq[many] &= np.cumsum(eq[many], 1) <= need[many, None]
+    cols = np.nonzero(sel | eq)[1].reshape(r, k)
+    return np.take_along_axis(cols, np.lexsort((cols, -np.take_along_axis(s, cols, 1)), axis=1), 1)
 
 # %% ../nbs/00a_metrics.ipynb #d219c0af
 def _unit(X):
@@ -28,21 +44,18 @@ def knn_indices(X, # embeddings [n, d] (need not be normalised)
                 exclude_self:bool=True, # drop the item itself
                 block:int|None=None, # rows per matrix-product block (None: as many as keep a block of scores near 256 MB)
                 rows=None, # query rows (None = every row); neighbours are searched among all rows
-               )->np.ndarray: # int64 [len(rows), k], most similar first
+               )->np.ndarray: # int64 [len(rows), k], most similar first (ties: the lower index)
     "Indices [n, k] (or [len(rows), k]) of each (query) row's k most cosine-similar rows."
     U = _unit(X)
     n = len(U)
     if k >= n + (0 if exclude_self else 1): raise ValueError(f"k={k} needs more than {k} items, got {n}")
     q = np.arange(n) if rows is None else np.asarray(rows, 'int64')
-    block = block or max(1, 2**26 // n)  # 100,000 places: 671 rows a block, not 4,096 (1.6 GB of scores and 3.3 GB of argpartition indices)
+    block = block or max(1, 2**26 // n)  # 100,000 places: 671 rows a block, not 4,096 (1.6 GB of scores)
     out = np.empty((len(q), k), dtype='int64')
     for s in range(0, len(q), block):
         S = U[q[s:s+block]] @ U.T
         if exclude_self: S[np.arange(len(S)), q[s:s+block]] = -np.inf
-        part = np.argpartition(-S, k, axis=1)[:, :k]
-        ps = np.take_along_axis(S, part, 1)
-        order = np.lexsort((part, -ps), axis=1)
-        out[s:s+block] = np.take_along_axis(part, order, 1)
+        out[s:s+block] = topk_rows(S, k)
     return out
 
 # %% ../nbs/00a_metrics.ipynb #4178ceda

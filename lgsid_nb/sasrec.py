@@ -11,7 +11,8 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 from .core import ConfigError, from_dict, seed_everything
-from .generative import SIDVocab, SeqData, GenConfig, gen_data, cold_targets, rec_report, ranks_of, per_user_table, _topk_rows
+from .generative import SIDVocab, SeqData, GenConfig, gen_data, cold_targets, rec_report, ranks_of, per_user_table
+from .metrics import topk_rows
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'right_align', 'causal_mask', 'SASBlock', 'SASRec', 'prefix_codes', 'sasrec_vocab', 'reachable_items',
@@ -226,7 +227,7 @@ def recommend_sasrec(fit:SASRecFit, # a trained model
     out = []
     for i in range(0, len(hist), batch_size):
         s = sasrec_scores(fit, hist[i:i+batch_size])
-        top = _topk_rows(s, k)  # the first k of a stable argsort, in O(items) per user
+        top = topk_rows(s, k)  # the first k of a stable argsort, in O(items) per user
         out.append(np.where(np.isfinite(np.take_along_axis(s, top, 1)), top, -1))
     return np.concatenate(out) if out else np.zeros((0, k), 'int64')
 
