@@ -13,24 +13,25 @@ from trl.trainer.dpo_trainer import DataCollatorForPreference
 from .core import (ConfigError, DataError, Problems, atomic_path, save_json, load_json, seed_everything, stable_hash,
                            from_dict, to_dict, pairwise_km, haversine_km)
 from .data import prompt_text
-from .metrics import knn_indices, town_coverage, category_agreement, semantic_similarity
+from .metrics import topk_rows, knn_indices, town_coverage, category_agreement, semantic_similarity
 from .encoders import EncoderConfig, Encoder, load_encoder, pool
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'auto_covisit_min', 'make_pairs', 'sim_loss',
-           'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'gather_autograd', 'GDPOTrainer',
-           'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned', 'random_ndcg_sd',
-           'reward_gain', 'reward_guard', 't5_guard', 'skipped_reason', 'align_encoder', 'embed_aligned', 'geo_metrics']
+           'pl_nll', 'gdpo_loss', 'lora_targets', 'lora_config', 'GDPOCollator', 'embed', 'gather_autograd',
+           'GDPOTrainer', 'GeoEvalCallback', 'dpo_args', 'train_gdpo', 'merge_lora', 'save_aligned', 'load_aligned',
+           'random_ndcg_sd', 'reward_gain', 'reward_guard', 't5_guard', 'skipped_reason', 'align_encoder',
+           'embed_aligned', 'geo_metrics']
 
 # %% ../nbs/04_gdpo.ipynb #9be4aa28
 def _check_gdpo(c):
     "Raise `ConfigError` for a `GDPOConfig` option out of range."
     chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
-           'reward': ('listwise', 'pointwise')}
+           'reward': ('listwise', 'pointwise'), 'loss': ('pair', 'list')}
     for k, ok in chk.items():
         if getattr(c, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(c, k)!r}")
-    for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length'):
+    for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length', 'list_k'):
         if not getattr(c, k) > 0: raise ConfigError(f"GDPOConfig: {k} must be > 0, got {getattr(c, k)!r}")
     for k in ('lambda_sim', 'lora_dropout', 'warmup_ratio', 'epochs', 'lora_alpha', 'max_anchors'):
         if getattr(c, k) < 0: raise ConfigError(f"GDPOConfig: {k} must be >= 0, got {getattr(c, k)!r}")
@@ -42,7 +43,7 @@ def _check_gdpo(c):
     if c.max_steps <= 0 and c.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
 
 # %% ../nbs/04_gdpo.ipynb #b67cb182
-# one statement: one config's 38 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
+# one statement: one config's 40 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
 @dataclasses.dataclass
 class GDPOConfig:
     "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
@@ -72,6 +73,8 @@ class GDPOConfig:
     collab_ratio: float = 0.2  # share of collaborative (co-visit) pairs in the mix; 0 = none
     covisit_min: int|None = None  # users who must co-visit a pair; None scales with the data (`auto_covisit_min`)
     pair_weights: str = 'none'  # 'none' | 'distance' (a pair weighs more the farther its rejected location)
+    loss: str = 'pair'  # 'pair': DPO on one chosen and one rejected location (as published) | 'list': Plackett-Luce over the chosen and `list_k` rejected locations, nearest first (DPO-PL)
+    list_k: int = 4  # rejected locations per prompt with loss='list' (drawn like the pair's, ranked by distance)
     reward: str = 'listwise'  # reward-model loss when `align_encoder` trains one: 'listwise' | 'pointwise'
     max_length: int = 128  # tokens per prompt
     val_size: int = 200  # items in the T@5 validation slice (0 = no slice)
@@ -174,18 +177,22 @@ def _anchor_distances(lat, lon, idx, k):
     lat, lon = np.asarray(lat, 'float64'), np.asarray(lon, 'float64')
     D = haversine_km(lat[idx, None], lon[idx, None], lat[None], lon[None])
     Ds = D.copy(); Ds[np.arange(len(idx)), idx] = np.inf
-    if len(idx) == len(lat): return D, np.argsort(Ds, axis=1, kind='stable')[:, :k]
-    part = np.argpartition(Ds, k, axis=1)[:, :k]  # anchored: O(a n), then order the k by (km, index)
-    o = np.lexsort((part, np.take_along_axis(Ds, part, 1)), axis=1)
-    return D, np.take_along_axis(part, o, 1)
+    return D, topk_rows(-Ds, k)  # O(a n); ties: the lower index
 
+
+# %% ../nbs/04_gdpo.ipynb #c3a1e78b
+def _more_negatives(D, rng, cfg, near, idx, arow, neg):
+    "loss='list': each pair's rejected item and `list_k - 1` more drawn the same way from its anchor, nearest first [P, list_k]."
+    extra = np.array([_negatives(D, rng, cfg, near, idx) for _ in range(cfg.list_k - 1)], 'int64').reshape(cfg.list_k - 1, len(idx)).T[arow]
+    cand = np.c_[neg, extra]
+    return np.take_along_axis(cand, np.argsort(D[arow[:, None], cand], axis=1, kind='stable'), 1)
 
 # %% ../nbs/04_gdpo.ipynb #8eceddd7
 def make_pairs(items:pd.DataFrame, # ItemTable with content_text/location_text (`data.add_texts`)
                interactions:pd.DataFrame|None=None, # Interactions for collaborative pairs (None: geographic only)
                cfg:GDPOConfig|None=None, # near_share, negatives, collab_ratio, covisit_min, pair_weights, max_anchors, seed
               )->typing.Any: # a `datasets.Dataset`, one row per pair
-    "Domain-mixed preference pairs as a `datasets.Dataset` (anchored on every item, or on `max_anchors` of them): prompt = content, chosen/rejected = location parts."
+    "Domain-mixed preference pairs as a `datasets.Dataset` (anchored on every item, or on `max_anchors` of them): prompt = content, chosen/rejected = location parts (loss='list': more rejected ones, nearest first)."
     from datasets import Dataset
     cfg = cfg or GDPOConfig()
     _check_items(items)
@@ -205,12 +212,15 @@ def make_pairs(items:pd.DataFrame, # ItemTable with content_text/location_text (
     content, loc = items.content_text.astype(str).to_numpy(), items.location_text.astype(str).to_numpy()
     ch = [split_prompt(content[i], loc[p]) for i, p in zip(it, po)]
     row = np.full(n, -1); row[idx] = np.arange(len(idx))
+    more = _more_negatives(D, rng, cfg, near, idx, row[it], ne) if cfg.loss == 'list' else None
+    if more is not None: ne, more = more[:, 0], more[:, 1:]
     km = D[row[it], ne]
     w = np.ones(len(rows)) if cfg.pair_weights == 'none' else np.log1p(km) / np.log1p(km).mean()
     return Dataset.from_dict({'prompt': [c[0] for c in ch], 'chosen': [c[1] for c in ch],
                               'rejected': [split_prompt(content[i], loc[q])[1] for i, q in zip(it, ne)],
                               'kind': kind.tolist(), 'item': it.tolist(), 'pos': po.tolist(), 'neg': ne.tolist(),
-                              'covisits': cv.tolist(), 'rejected_km': km.tolist(), 'weight': w.astype('float32').tolist()})
+                              'covisits': cv.tolist(), 'rejected_km': km.tolist(), 'weight': w.astype('float32').tolist()}
+                             | ({} if more is None else {'neg_more': more.tolist(), 'rejected_more': [[split_prompt(content[i], loc[q])[1] for q in m] for i, m in zip(it, more)]}))
 
 # %% ../nbs/04_gdpo.ipynb #819dbba1
 def sim_loss(pol:torch.Tensor, # policy embeddings [B, d]
@@ -225,11 +235,17 @@ def sim_loss(pol:torch.Tensor, # policy embeddings [B, d]
     if kind == 'infonce': return F.cross_entropy(p @ r.T / tau, torch.arange(len(p), device=p.device))
     raise ConfigError(f"sim_loss: kind must be 'infonce', 'cosine' or 'none', got {kind!r}")
 
+# %% ../nbs/04_gdpo.ipynb #c25e349c
+def pl_nll(z:torch.Tensor, # scores [B, n] of a ranked list, best first
+          )->torch.Tensor: # [B] the Plackett-Luce negative log-likelihood of that order
+    "-sum_j log softmax(z_j, ..., z_n)[z_j]: each item in turn chosen among itself and those ranked below it."
+    return (torch.logcumsumexp(z.flip(1), 1).flip(1) - z)[:, :-1].sum(1)
+
 # %% ../nbs/04_gdpo.ipynb #562f5610
 def gdpo_loss(chosen:torch.Tensor, # R(E_theta(i+)) [B]
-              rejected:torch.Tensor, # R(E_theta(i-)) [B]
+              rejected:torch.Tensor, # R(E_theta(i-)) [B], or [B, K] for K rejected locations ranked nearest first (list-wise)
               ref_chosen:torch.Tensor, # R(E_ref(i+)) [B]
-              ref_rejected:torch.Tensor, # R(E_ref(i-)) [B]
+              ref_rejected:torch.Tensor, # R(E_ref(i-)), the shape of `rejected`
               pol_emb:torch.Tensor|None=None, # policy embeddings of the chosen prompts [B, d] (for L_sim)
               ref_emb:torch.Tensor|None=None, # reference embeddings [B, d]: of the same prompts, or of their content parts
               beta:float=1.0, # margin scale
@@ -238,15 +254,16 @@ def gdpo_loss(chosen:torch.Tensor, # R(E_theta(i+)) [B]
               sim:str='cosine', # 'infonce' | 'cosine' | 'none'
               weights:torch.Tensor|None=None, # per-pair weights [B] (None: all 1)
              )->tuple[torch.Tensor, dict]: # (the scalar loss, trl-style metrics as floats)
-    "G-DPO: -log sigmoid(beta*[R(i+) - R(i-) - R_ref(i+) + R_ref(i-)]) + lambda*L_sim; returns (loss, trl-style metrics)."
+    "G-DPO: -log sigmoid(beta*[R(i+) - R(i-) - R_ref(i+) + R_ref(i-)]) (Plackett-Luce over a ranked list) + lambda*L_sim; returns (loss, trl-style metrics)."
     rc, rr = beta * (chosen - ref_chosen), beta * (rejected - ref_rejected)
-    per = -F.logsigmoid(rc - rr)
+    per = -F.logsigmoid(rc - rr) if rr.ndim == 1 else pl_nll(torch.cat([rc[:, None], rr], 1))
+    worst = rr if rr.ndim == 1 else rr.max(1).values  # accuracy: the chosen beats every rejected one
     align = per.mean() if weights is None else (weights * per).sum() / weights.sum()
     use = sim != 'none' and lambda_sim > 0
     if use and (pol_emb is None or ref_emb is None): raise ValueError("gdpo_loss: L_sim needs pol_emb and ref_emb")
     ls = sim_loss(pol_emb, ref_emb, sim, tau) if use else align.new_zeros(())
-    m = {'rewards/chosen': rc.mean(), 'rewards/rejected': rr.mean(), 'rewards/margins': (rc - rr).mean(),
-         'rewards/accuracies': (rc > rr).float().mean(), 'loss/align': align, 'loss/sim': ls,
+    m = {'rewards/chosen': rc.mean(), 'rewards/rejected': rr.mean(), 'rewards/margins': rc.mean() - rr.mean(),
+         'rewards/accuracies': (rc > worst).float().mean(), 'loss/align': align, 'loss/sim': ls,
          'scores/chosen': chosen.mean(), 'scores/rejected': rejected.mean()}
     return align + lambda_sim * ls, {k: float(v.detach()) for k, v in m.items()}
 
@@ -282,7 +299,7 @@ class GDPOCollator(DataCollatorForPreference):
     eos_token_id: int|None = None  # the id trl's `add_eos` appended (dropped again here)
     def torch_call(self,
                    examples:list, # rows of the tokenised preference dataset
-                  )->dict: # input_ids / attention_mask (chosen rows, then rejected) and the G-DPO columns
+                  )->dict: # input_ids / attention_mask (chosen rows, then rejected, then loss='list''s further rejected rows) and the G-DPO columns
         "Collate like trl, after dropping the appended EOS; the G-DPO columns become float32 tensors."
         ex = [dict(e) for e in examples]
         if self.eos_token_id is not None:
@@ -290,6 +307,7 @@ class GDPOCollator(DataCollatorForPreference):
                 for k in ('chosen_ids', 'rejected_ids'):
                     if len(e[k]) and e[k][-1] == self.eos_token_id: e[k] = e[k][:-1]
         out = super().torch_call(ex)
+        if 'more_ids' in ex[0]: out = _more_rows(out, ex, self.pad_token_id, self.max_length)
         for k in EXTRA_COLUMNS:
             if k in ex[0]: out[k] = torch.tensor(np.array([e[k] for e in ex]), dtype=torch.float32)
         return out
@@ -302,6 +320,19 @@ def embed(model, # the encoder (or its PeftModel)
     "Differentiable pooled (optionally L2-normalised) embeddings of one batch."
     e = pool(model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask, enc_cfg.pooling).float()
     return F.normalize(e, dim=-1) if enc_cfg.normalize else e
+
+# %% ../nbs/04_gdpo.ipynb #94045e6f
+def _more_rows(out, ex, pad_id, max_length):
+    "Append prompt + each further rejected completion (`more_ids`, list position-major, cut like trl's rows) to a collated batch."
+    seqs = [(e['prompt_ids'] + e['more_ids'][j])[:max_length] for j in range(len(ex[0]['more_ids'])) for e in ex]
+    plen = [len(e['prompt_ids']) for j in range(len(ex[0]['more_ids'])) for e in ex]
+    T = max(out['input_ids'].shape[1], *map(len, seqs))
+    new = {k: torch.zeros((len(seqs), T), dtype=torch.long) for k in ('input_ids', 'attention_mask', 'completion_mask')}
+    new['input_ids'].fill_(pad_id)
+    for r, (s, n) in enumerate(zip(seqs, plen)):
+        new['input_ids'][r, :len(s)] = torch.tensor(s); new['attention_mask'][r, :len(s)] = 1; new['completion_mask'][r, n:len(s)] = 1
+    grow = lambda x, v: F.pad(x, (0, T - x.shape[1]), value=v)
+    return out | {k: torch.cat([grow(out[k], pad_id if k == 'input_ids' else 0), v]) for k, v in new.items() if k in out}
 
 # %% ../nbs/04_gdpo.ipynb #edfd95c4
 def gather_autograd(xs, # a tensor [n_r, ...] or a list of them (None entries pass through), n_r may differ by process
@@ -376,10 +407,21 @@ class GDPOTrainer(DPOTrainer):
                          peft_config=peft_config, callbacks=callbacks)
         for n, m in self.model.named_modules():
             if isinstance(m, nn.Dropout) and 'lora_dropout' not in n: m.p = 0.0
-        self.train_dataset = self._precompute_ref(self.train_dataset)
+        self.train_dataset = self._precompute_ref(self._tokenize_more(self.train_dataset))
 
     def _set_signature_columns_if_needed(self):
-        if self._signature_columns is None: self._signature_columns = ['prompt_ids', 'chosen_ids', 'rejected_ids'] + EXTRA_COLUMNS
+        if self._signature_columns is None: self._signature_columns = ['prompt_ids', 'chosen_ids', 'rejected_ids', 'more_ids'] + EXTRA_COLUMNS
+
+# %% ../nbs/04_gdpo.ipynb #d3ac1676
+@patch
+def _tokenize_more(self:GDPOTrainer, ds):
+    "loss='list': token ids of each further rejected completion after the prompt's ids, as trl cuts chosen and rejected (`more_ids`)."
+    if 'rejected_more' not in ds.column_names or 'more_ids' in ds.column_names: return ds
+    def cut(p, pid, t):
+        full = self._tokenizer(p + t)['input_ids']
+        if full[:len(pid)] != pid: raise DataError(f"G-DPO list: the prompt {p!r} tokenises differently before {t!r}")
+        return full[len(pid):]
+    return ds.map(lambda r: {'more_ids': [cut(r['prompt'], r['prompt_ids'], t) for t in r['rejected_more']]})
 
 # %% ../nbs/04_gdpo.ipynb #55a2573f
 @patch
@@ -391,9 +433,10 @@ def _precompute_ref(self:GDPOTrainer, ds, bs:int=64):
     content = self.gcfg.sim_target == 'content'
     if self.ref_encoder is not None:  # the same texts through the base Encoder and its disk cache
         eos = self._tokenizer.eos_token
-        txt = lambda col: [p + c.removesuffix(eos) for p, c in zip(ds['prompt'], ds[col])]
-        ec, er = (torch.from_numpy(self.ref_encoder.encode(txt(c), verbose=False)) for c in ('chosen', 'rejected'))
-        rc, rr, em = [self.score_fn(ec)], [self.score_fn(er)], [ec]
+        more = ds['rejected_more'] if 'rejected_more' in ds.column_names else [[]] * len(ds)
+        ec = torch.from_numpy(self.ref_encoder.encode([p + c.removesuffix(eos) for p, c in zip(ds['prompt'], ds['chosen'])], verbose=False))
+        er = self.ref_encoder.encode([p + c for p, r, m in zip(ds['prompt'], ds['rejected'], more) for c in [r.removesuffix(eos)] + m], verbose=False)
+        rc, rr, em = [self.score_fn(ec)], [self.score_fn(torch.from_numpy(er)).view(len(ds), -1).squeeze(1)], [ec]
         if content: em = [torch.from_numpy(self.ref_encoder.encode(list(ds['prompt']), verbose=False))]
     else:
         m = self.model
@@ -404,9 +447,9 @@ def _precompute_ref(self:GDPOTrainer, ds, bs:int=64):
                 b = self.data_collator([ds[i] for i in range(s, min(s+bs, len(ds)))])
                 e = embed(m, b['input_ids'], b['attention_mask'], self.enc_cfg)
                 r = self.score_fn(e)
-                B = len(r)//2
+                B = min(s+bs, len(ds)) - s
                 rc.append(r[:B])
-                rr.append(r[B:])
+                rr.append(r[B:].view(-1, B).T.squeeze(1))  # [B], or [B, K] with loss='list'
                 em.append(e[:B])
             if content:
                 enc = Encoder(self.enc_cfg, model=m, tokenizer=self._tokenizer)
@@ -426,11 +469,11 @@ def compute_loss(self:GDPOTrainer,
     "The G-DPO loss of a collated batch (the pairs of all processes), logging trl-style metrics."
     emb = embed(model, inputs['input_ids'], inputs['attention_mask'], self.enc_cfg)
     r = self.score_fn(emb)
-    B = len(r)//2
+    B = len(inputs['ref_chosen_reward'])
     g = self.gcfg
     w = None if g.pair_weights == 'none' else inputs['weight']
     # several processes: the loss of the global batch, every process's pairs in rank order (one process: unchanged)
-    xs = gather_autograd([r[:B], r[B:], inputs['ref_chosen_reward'], inputs['ref_rejected_reward'], emb[:B], inputs['ref_emb'], w],
+    xs = gather_autograd([r[:B], r[B:].view(-1, B).T.squeeze(1), inputs['ref_chosen_reward'], inputs['ref_rejected_reward'], emb[:B], inputs['ref_emb'], w],
                          self.accelerator)
     loss, met = gdpo_loss(*xs[:6], beta=g.beta, lambda_sim=g.lambda_sim, tau=g.tau, sim=g.sim_loss, weights=xs[6])
     for k, v in met.items(): self._metrics['train' if model.training else 'eval'][k].append(v)
@@ -761,13 +804,17 @@ def geo_metrics(items:pd.DataFrame, # ItemTable with district, category, lat, lo
                 k:int=5, # neighbours
                 max_queries:int=0, # places measured: a seeded sample of this many when there are more (`metrics.geo_report`; 0 = all)
                 seed:int=0, # the sample's seed
+                base:dict|None=None, # `geo.*.unaligned` / `geo.*.oracle` already measured with these settings (the embed stage's): reused
                )->dict: # geo.* metrics
     "The pipeline's `geo.*` numbers: T@k, category agreement@k, km@k unaligned / aligned / geo oracle, semantic similarity."
     from lgsid_nb.metrics import geo_report, semantic_similarity
-    u, o = geo_report(unaligned, items, k, max_queries, seed), geo_report(None, items, k, max_queries, seed)
+    ms = (f't@{k}', f'category_agreement@{k}', f'km@{k}')
+    was = lambda w: {m: base[f'geo.{m}.{w}'] for m in ms}
+    u = was('unaligned') if base else geo_report(unaligned, items, k, max_queries, seed)
+    o = was('oracle') if base else geo_report(None, items, k, max_queries, seed)
     a = u if aligned is unaligned else geo_report(aligned, items, k, max_queries, seed)  # a guard kept the base encoder: one k-NN, not two
     out = {}
-    for m in (f't@{k}', f'category_agreement@{k}', f'km@{k}'):
+    for m in ms:
         out.update({f'geo.{m}.unaligned': u[m], f'geo.{m}.aligned': a[m], f'geo.{m}.oracle': o[m]})
     out['geo.semantic_similarity'] = semantic_similarity(aligned, unaligned)
     gap = o[f't@{k}'] - u[f't@{k}']

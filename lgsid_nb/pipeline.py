@@ -425,7 +425,8 @@ def stage_align(run:Run, # the run
     Xa = Xb if why else embed_aligned(items, model, tok, run.cfg.encoder)
     _save_emb(d/'embeddings_aligned.npz', Xa, items.item_id)
     gain, need = reward_gain(rep, run.cfg.gdpo)
-    return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k, run.cfg.evaluation.geo_queries, run.cfg.seed), 'align.skipped_reason': why, 'align.reward_gain': gain,
+    base = load_json(run.dir('embed')/'_stage.json')['metrics']  # unaligned and oracle geo.*: measured there with the same k and sample
+    return {**geo_metrics(items, Xb, Xa, run.cfg.evaluation.k, run.cfg.evaluation.geo_queries, run.cfg.seed, base), 'align.skipped_reason': why, 'align.reward_gain': gain,
             'align.reward_gain_needed': need, 'align.n_pairs': load_json(d/'encoder'/'gdpo.json').get('n_pairs', 0)}
 
 # %% ../nbs/09_pipeline.ipynb #6a49fcb8
@@ -579,7 +580,8 @@ def _eval_tiger(run, items, inter, gdata, m:dict, table:list, memo:dict, pu:list
         codes = None if name == 'id' else _item_codes(run, name, items)
         r = _reuse(memo, codes, 'tiger', lambda: evaluate_generative(codes, inter, items, seeds=e.seeds, cfg=e.generative, data=gdata, per_user=True), label=f'tiger {name}')
         pu.append(per_user_rows(r['per_user'], 'tiger', name))
-        r = {k: v for k, v in r.items() if isinstance(v, float)}
+        size = {f"sizing.{s['d_model']}x{s['n_layers']}.{k}": float(v) for s in r['sizing'] for k, v in s.items() if k.startswith('val_')}
+        r = {k: v for k, v in r.items() if isinstance(v, float)} | size | {k: r[k] for k in ('d_model', 'n_layers')}
         m.update({f'rec.generative.{name}.{k}': v for k, v in r.items()})
         table.append(dict(task='generative', model='tiger', tokenizer=name, **r))
 
