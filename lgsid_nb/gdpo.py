@@ -413,15 +413,20 @@ class GDPOTrainer(DPOTrainer):
         if self._signature_columns is None: self._signature_columns = ['prompt_ids', 'chosen_ids', 'rejected_ids', 'more_ids'] + EXTRA_COLUMNS
 
 # %% ../nbs/04_gdpo.ipynb #d3ac1676
+def _more_ids(r, tok):
+    "A row's further rejected completions as token ids after its prompt's ids (how trl cuts chosen and rejected)."
+    out = []
+    for t in r['rejected_more']:
+        full = tok(r['prompt'] + t)['input_ids']
+        if full[:len(r['prompt_ids'])] != r['prompt_ids']: raise DataError(f"G-DPO list: the prompt {r['prompt']!r} tokenises differently before {t!r}")
+        out.append(full[len(r['prompt_ids']):])
+    return {'more_ids': out}
+
 @patch
 def _tokenize_more(self:GDPOTrainer, ds):
-    "loss='list': token ids of each further rejected completion after the prompt's ids, as trl cuts chosen and rejected (`more_ids`)."
+    "loss='list': the `more_ids` column (`_more_ids`), once."
     if 'rejected_more' not in ds.column_names or 'more_ids' in ds.column_names: return ds
-    def cut(p, pid, t):
-        full = self._tokenizer(p + t)['input_ids']
-        if full[:len(pid)] != pid: raise DataError(f"G-DPO list: the prompt {p!r} tokenises differently before {t!r}")
-        return full[len(pid):]
-    return ds.map(lambda r: {'more_ids': [cut(r['prompt'], r['prompt_ids'], t) for t in r['rejected_more']]})
+    return ds.map(_more_ids, fn_kwargs={'tok': self._tokenizer})
 
 # %% ../nbs/04_gdpo.ipynb #55a2573f
 @patch
