@@ -42,13 +42,14 @@ def _check_gdpo(c):
     if not 0 <= c.guard_min_similarity <= 1: raise ConfigError(f"GDPOConfig: guard_min_similarity must be in [0, 1], got {c.guard_min_similarity!r}")
     if c.max_steps <= 0 and c.epochs <= 0: raise ConfigError("GDPOConfig: set epochs > 0 or max_steps > 0")
 
-# %% ../nbs/04_gdpo.ipynb #b67cb182
-# one statement: one config's 40 fields (their names are the [gdpo] TOML keys and part of the align stage's cache key)
+# %% ../nbs/04_gdpo.ipynb #8a6e493e
 @dataclasses.dataclass
-class GDPOConfig:
-    "G-DPO settings: loss, LoRA, training, preference pairs and the ablation switches."
+class _GDPOLoss:
+    "G-DPO's objective, LoRA and optimisation settings (`GDPOConfig` adds the pairs and the guards)."
     beta: float = 1.0  # scale of the reward margin inside the sigmoid (large: satisfied at a small margin, embeddings move less)
     score: str = 'logit'  # R's output G-DPO compares: 'logit' (the pre-sigmoid score a list-wise model is trained on) | 'prob' (the sigmoid, as published)
+    loss: str = 'pair'  # 'pair': DPO on one chosen and one rejected location (as published) | 'list': Plackett-Luce over the chosen and `list_k` rejected locations, nearest first (DPO-PL)
+    list_k: int = 4  # rejected locations per prompt with loss='list' (drawn like the pair's, ranked by distance)
     lambda_sim: float = 0.75  # weight of the similarity term L_sim
     tau: float = 0.05  # InfoNCE temperature
     sim_loss: str = 'cosine'  # 'infonce' (in-batch, as in the paper) | 'cosine' (1 - cos, binds harder) | 'none'
@@ -63,6 +64,12 @@ class GDPOConfig:
     lora_dropout: float = 0.05  # LoRA dropout
     target_modules: tuple[str, ...]|None = None  # None: the key/value projections, found by architecture
     lora_layers: int = 0  # LoRA on the last this many transformer layers only (0 = all, as in the paper); fewer = faster backward
+
+# %% ../nbs/04_gdpo.ipynb #b67cb182
+# one config's 39 fields in two statements (their names are the [gdpo] TOML keys and part of the align stage's cache key)
+@dataclasses.dataclass
+class GDPOConfig(_GDPOLoss):
+    "G-DPO settings: loss, LoRA, training (`_GDPOLoss`), preference pairs, guards and the ablation switches."
     pairs_per_item: int = 2  # geographic pairs per item
     max_anchors: int = 0  # items whose pairs are built (0 = every item); > 0: a seeded subset, distances taken from those anchors only (cost anchors x items, not items^2)
     near_share: float = 0.9  # share of geographic pairs whose chosen side is a near item's location (not its own)
@@ -73,8 +80,6 @@ class GDPOConfig:
     collab_ratio: float = 0.2  # share of collaborative (co-visit) pairs in the mix; 0 = none
     covisit_min: int|None = None  # users who must co-visit a pair; None scales with the data (`auto_covisit_min`)
     pair_weights: str = 'none'  # 'none' | 'distance' (a pair weighs more the farther its rejected location)
-    loss: str = 'pair'  # 'pair': DPO on one chosen and one rejected location (as published) | 'list': Plackett-Luce over the chosen and `list_k` rejected locations, nearest first (DPO-PL)
-    list_k: int = 4  # rejected locations per prompt with loss='list' (drawn like the pair's, ranked by distance)
     reward: str = 'listwise'  # reward-model loss when `align_encoder` trains one: 'listwise' | 'pointwise'
     max_length: int = 128  # tokens per prompt
     val_size: int = 200  # items in the T@5 validation slice (0 = no slice)
@@ -257,13 +262,13 @@ def gdpo_loss(chosen:torch.Tensor, # R(E_theta(i+)) [B]
     "G-DPO: -log sigmoid(beta*[R(i+) - R(i-) - R_ref(i+) + R_ref(i-)]) (Plackett-Luce over a ranked list) + lambda*L_sim; returns (loss, trl-style metrics)."
     rc, rr = beta * (chosen - ref_chosen), beta * (rejected - ref_rejected)
     per = -F.logsigmoid(rc - rr) if rr.ndim == 1 else pl_nll(torch.cat([rc[:, None], rr], 1))
-    worst = rr if rr.ndim == 1 else rr.max(1).values  # accuracy: the chosen beats every rejected one
+    best_rej = rr if rr.ndim == 1 else rr.max(1).values  # accuracy: the chosen beats every rejected one
     align = per.mean() if weights is None else (weights * per).sum() / weights.sum()
     use = sim != 'none' and lambda_sim > 0
     if use and (pol_emb is None or ref_emb is None): raise ValueError("gdpo_loss: L_sim needs pol_emb and ref_emb")
     ls = sim_loss(pol_emb, ref_emb, sim, tau) if use else align.new_zeros(())
     m = {'rewards/chosen': rc.mean(), 'rewards/rejected': rr.mean(), 'rewards/margins': rc.mean() - rr.mean(),
-         'rewards/accuracies': (rc > worst).float().mean(), 'loss/align': align, 'loss/sim': ls,
+         'rewards/accuracies': (rc > best_rej).float().mean(), 'loss/align': align, 'loss/sim': ls,
          'scores/chosen': chosen.mean(), 'scores/rejected': rejected.mean()}
     return align + lambda_sim * ls, {k: float(v.detach()) for k, v in m.items()}
 
@@ -324,8 +329,8 @@ def embed(model, # the encoder (or its PeftModel)
 # %% ../nbs/04_gdpo.ipynb #94045e6f
 def _more_rows(out, ex, pad_id, max_length):
     "Append prompt + each further rejected completion (`more_ids`, list position-major, cut like trl's rows) to a collated batch."
-    seqs = [(e['prompt_ids'] + e['more_ids'][j])[:max_length] for j in range(len(ex[0]['more_ids'])) for e in ex]
-    plen = [len(e['prompt_ids']) for j in range(len(ex[0]['more_ids'])) for e in ex]
+    pm = [(e['prompt_ids'], e['more_ids'][j]) for j in range(len(ex[0]['more_ids'])) for e in ex]
+    seqs, plen = [(p + m)[:max_length] for p, m in pm], [len(p) for p, _ in pm]
     T = max(out['input_ids'].shape[1], *map(len, seqs))
     new = {k: torch.zeros((len(seqs), T), dtype=torch.long) for k in ('input_ids', 'attention_mask', 'completion_mask')}
     new['input_ids'].fill_(pad_id)

@@ -511,8 +511,8 @@ def covisit_recommend(C, # co-visitation counts [n_items, n_items]
                       k:int=10, # items returned per user
                      ) -> np.ndarray: # item rows [N, k], best first
     "Top-k item rows by decayed co-visitation from each user's last `window` items (score + 1e-6 log(pop + 1); ties by index)."
-    C, tie = C.tocsr(), np.log(np.asarray(pop, 'float64') + 1) * 1e-6
-    C.sum_duplicates()
+    C, tie = C.tocsr(copy=True), np.log(np.asarray(pop, 'float64') + 1) * 1e-6
+    C.sum_duplicates()  # on a copy: the caller's matrix stays as it was
     order = np.argsort(-tie, kind='stable')  # a place nobody's history leads to scores its tie alone: popularity order
     return np.array([_covisit_one(C, h[h >= 0], tie, order, window, decay, k) for h in hist], 'int64').reshape(len(hist), k)
 
