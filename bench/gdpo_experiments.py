@@ -1,8 +1,12 @@
-"""G-DPO experiments on the default data (real Helsinki POIs, simulated check-ins, MiniLM) -> nbs/results/gdpo_*.json.
+"""G-DPO experiments on the default data (real Helsinki POIs, simulated check-ins, MiniLM) -> nbs/results/gdpo_*.json,
+or on the nationwide quick world (`--world nationwide_quick`: 10,000 places in the real Finnish towns, simulated
+check-ins, lgsid_nb/configs/nationwide_quick.toml's reward and G-DPO budgets) -> nbs/results/gdpo_*_nationwide_quick.json.
 
     OMP_NUM_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python bench/gdpo_experiments.py default   # before/after, timing, case study
     ... gdpo_experiments.py sweep      # lambda sweep (T@5 vs semantic similarity)
     ... gdpo_experiments.py ablation   # the paper's Table 3 switches
+    ... gdpo_experiments.py frontier | explore NAME JSON | content | prompts   # bounds, free-form runs, what content tells of place, the content layout
+    ... gdpo_experiments.py --world nationwide_quick sweep   # the same on the nationwide quick world
 
 Every run appends to its JSON as it finishes, so a long sequence can be read (and resumed) part way.
 """
@@ -21,10 +25,22 @@ from lgsid_nb.gdpo import GDPOConfig, align_encoder, embed_aligned, geo_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = ROOT/'nbs'/'results'
-WORK = cache_dir('gdpo_bench')
+WORLDS = ('default', 'nationwide_quick')
+WORLD = sys.argv.pop(sys.argv.index('--world') + 1) if '--world' in sys.argv else 'default'
+if '--world' in sys.argv: sys.argv.remove('--world')
+if WORLD not in WORLDS: raise SystemExit(f"unknown world {WORLD!r}: {' | '.join(WORLDS)}")
+WORK = cache_dir('gdpo_bench') / ('' if WORLD == 'default' else WORLD)
+SUFFIX = '' if WORLD == 'default' else f'_{WORLD}'
 ENC = EncoderConfig(name='minilm', pooling='mean', normalize=True, cache=True)
-# the bench runs GDPOConfig's defaults (the pipeline's) unless a run overrides a field
-BASE = dict(val_size=200, logging_steps=5)
+
+def world_config():
+    "The nationwide quick world's run config (its reward and G-DPO budgets), None on the default data."
+    if WORLD == 'default': return None
+    from lgsid_nb.pipeline import load_config, RunConfig, default_config_path
+    return load_config(default_config_path().parent/f'{WORLD}.toml', RunConfig)
+
+# the bench runs GDPOConfig's defaults (the pipeline's; on the nationwide world its config's) unless a run overrides a field
+BASE = dict(val_size=200, logging_steps=5) | ({} if WORLD == 'default' else {k: getattr(world_config().gdpo, k) for k in ('max_steps', 'max_anchors')})
 
 def machine():
     return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
@@ -40,14 +56,19 @@ class Rewards(dict):
         if not (d/'state.pt').exists():
             t = time.time()
             lists = [int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()]
-            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss,
+            budget = {} if WORLD == 'default' else {k: getattr(world_config().reward, k) for k in ('max_anchors', 'max_heldout')}
+            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss, **budget,
                                                     negatives='random' if 'random' in opts else 'density', holdout_items=0.0 if 'all' in opts else 0.2))
             r.save(d); print(key, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
         self[key] = RewardModel.load(d); return self[key]
 
 def setup(with_rewards=True):
-    items = default_items()
-    inter = simulate(items, SimConfig()).interactions
+    if WORLD == 'default': items = default_items(); inter = simulate(items, SimConfig()).interactions
+    else:
+        from lgsid_nb.pipeline import _country_source
+        from lgsid_nb.data import add_texts
+        items, inter, _ = _country_source(world_config().data.country)
+        items = add_texts(items)
     X0 = embed_items(items, get_encoder(ENC), 'prompt')
     rewards = Rewards(items) if with_rewards else None
     return items, inter, X0, rewards
@@ -64,7 +85,7 @@ def run(name, items, inter, X0, rewards, rm=None, **over):
     m = geo_metrics(items, X0, X1)
     logs = [h for h in meta['log_history'] if 'rewards/margins' in h]
     val = [h for h in meta['log_history'] if 'val/t@5' in h]
-    return {'name': name, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
+    return {'name': name, 'world': WORLD, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
             'steps': meta['steps'], 'n_pairs': meta['n_pairs'], 'n_collab_pairs': meta['n_collab_pairs'],
             'last_log': logs[-1] if logs else None, 'val': val, 'machine': {**machine(), 'load_avg_1m_start': round(load0, 2)}}
 
@@ -88,23 +109,23 @@ def case_study(items, X0, X1, k=5):
 if __name__ == '__main__':
     what = sys.argv[1] if len(sys.argv) > 1 else 'default'
     RES.mkdir(parents=True, exist_ok=True)
-    t = time.time(); items, inter, X0, rewards = setup(what != 'frontier'); print('setup', round(time.time() - t, 1), 's', flush=True)
+    t = time.time(); items, inter, X0, rewards = setup(what not in ('frontier', 'content', 'prompts')); print('setup', round(time.time() - t, 1), 's', flush=True)
     if what == 'default':
         rec = run('default', items, inter, X0, rewards)
         X1 = np.load(WORK/'default'/'X1.npy')
         rec['case_study'] = case_study(items, X0, X1)
         rec['content_only'] = geo_report(embed_items(items, get_encoder(ENC), 'content'), items)
-        save_json(rec, RES/'gdpo_default.json'); print(json.dumps(rec['metrics']), rec['align_seconds'])
+        save_json(rec, RES/f'gdpo_default{SUFFIX}.json'); print(json.dumps(rec['metrics']), rec['align_seconds'])
         rew = {}
         for loss in ('listwise', 'pointwise'):
             rewards[loss]; r = load_json(WORK/f'reward_{loss}'/'report.json')
             rew[loss] = {'heldout_items': r['heldout_items'], 'heldout_lists': r['heldout_lists'], 'seconds': r['seconds'],
                          'config': {k: r['config'][k] for k in ('K', 'negatives', 'lists_per_item', 'eval_lists', 'loss', 'epochs')}}
-        save_json(rew, RES/'gdpo_rewards.json')
+        save_json(rew, RES/f'gdpo_rewards{SUFFIX}.json')
     elif what == 'sweep':
         for lam in [float(x) for x in (sys.argv[2].split(',') if len(sys.argv) > 2 else ['0', '0.1', '0.5', '1', '2', '5'])]:
             for sim in (sys.argv[3].split(',') if len(sys.argv) > 3 else ['cosine']):
-                append(RES/'gdpo_sweep.json', run(f'sweep_{sim}_{lam:g}', items, inter, X0, rewards, lambda_sim=lam, sim_loss=sim, val_size=0))
+                append(RES/f'gdpo_sweep{SUFFIX}.json', run(f'sweep_{sim}_{lam:g}', items, inter, X0, rewards, lambda_sim=lam, sim_loss=sim, val_size=0))
     elif what == 'ablation':
         # each row switches one thing off the default: the reward model's loss or its negatives (the paper's rows),
         # the co-occurrence pairs, the near-location chosen sides, L_sim, R's score
@@ -112,7 +133,7 @@ if __name__ == '__main__':
                'no_cooccurrence': {'collab_ratio': 0.0}, 'no_near': {'near_share': 0.0}, 'no_sim': {'sim_loss': 'none', 'lambda_sim': 0.0},
                'prob_score': {'score': 'prob'}}
         for name in (sys.argv[2].split(',') if len(sys.argv) > 2 else abl):
-            append(RES/'gdpo_ablation.json', run(f'ablation_{name}', items, inter, X0, rewards, val_size=0, **abl[name]))
+            append(RES/f'gdpo_ablation{SUFFIX}.json', run(f'ablation_{name}', items, inter, X0, rewards, val_size=0, **abl[name]))
     elif what == 'frontier':
         # what adding a geographic signal to the unaligned embeddings can buy at most: X0 (+) w * onehot(district),
         # the evaluation's own labels, and X0 (+) w * standardised (lat, lon)
@@ -125,9 +146,26 @@ if __name__ == '__main__':
         # the same one-hot added to the content part's embedding (no location text at all), from w = 0
         Xc = embed_items(items, get_encoder(ENC), 'content')
         rows += [{'signal': 'content + district_onehot', 'w': w, **geo_report(np.c_[Xc, w * D], items)} for w in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)]
-        save_json(rows, RES/'gdpo_frontier.json'); print(rows)
+        save_json(rows, RES/f'gdpo_frontier{SUFFIX}.json'); print(rows)
+    elif what == 'content':
+        # how much of a place's location its content text can tell: the share of places whose name holds their own
+        # district's (default) or town's (nationwide) name as a word; every other content field is drawn independently
+        # of location on the nationwide world (lgsid_nb.country._content)
+        import re
+        own = [bool(re.search(rf'(?<!\w){re.escape(str(t))}(?!\w)', str(n), re.I)) for n, t in zip(items.name, items.district)]
+        rec = {'world': WORLD, 'n_places': len(items), 'n_districts': int(items.district.nunique()), 'own_area_in_name': float(np.mean(own))}
+        save_json(rec, RES/f'gdpo_content{SUFFIX}.json'); print(rec)
+    elif what == 'prompts':
+        # the content part's layout (01_data's TextTemplates): category agreement@5 and T@5 of the full prompt's base embedding
+        from lgsid_nb.data import TextTemplates, add_texts
+        lay = {'name; category; cuisine; brand; hours': ('{name}', '{category_name}', 'cuisine: {cuisine}', 'brand: {brand}', 'hours: {opening_hours}'),
+               'name; category': ('{name}', '{category_name}'), 'category; name': ('{category_name}', '{name}'),
+               'category; name; cuisine (default)': TextTemplates().content}
+        rows = [{'content': k, **geo_report(embed_items(add_texts(items.drop(columns=['content_text', 'location_text'], errors='ignore'), TextTemplates(content=v)), get_encoder(ENC), 'prompt'), items)}
+                for k, v in lay.items()]
+        save_json(rows, RES/f'gdpo_prompts{SUFFIX}.json'); print(rows)
     elif what == 'explore':
         # free-form runs: explore NAME '{"lr": 5e-4, ...}' [NAME JSON ...] -> gdpo_explore.json
         for name, over in zip(sys.argv[2::2], sys.argv[3::2]):
-            append(RES/'gdpo_explore.json', run(f'explore_{name}', items, inter, X0, rewards, **{'val_size': 0, **json.loads(over)}))
-    else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation | frontier | explore | prompts")
+            append(RES/f'gdpo_explore{SUFFIX}.json', run(f'explore_{name}', items, inter, X0, rewards, **{'val_size': 0, **json.loads(over)}))
+    else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation | frontier | explore | content | prompts")
