@@ -19,7 +19,7 @@ from lgsid_nb.core import cache_dir, load_json, save_json, to_dict, from_dict
 from lgsid_nb.osm import default_items
 from lgsid_nb.simulate import simulate, SimConfig
 from lgsid_nb.encoders import EncoderConfig, get_encoder, embed_items
-from lgsid_nb.reward import RewardConfig, RewardModel, fit_reward
+from lgsid_nb.reward import RewardConfig, RewardModel, fit_reward, load_reward_model
 from lgsid_nb.metrics import geo_report, knn_indices, semantic_similarity
 from lgsid_nb.gdpo import GDPOConfig, align_encoder, embed_aligned, geo_metrics
 
@@ -50,17 +50,18 @@ class Rewards(dict):
     "Reward models from 03, fitted on first use and kept under the bench folder."
     def __init__(self, items): super().__init__(); self.items = items
     def __missing__(self, key):
-        "key: the loss ('listwise' | 'pointwise'), optionally '_random' (random far negatives), '_all' (no held-out items), '_l3' (3 lists per item)."
+        "key: the loss ('listwise' | 'pointwise'), optionally '_random' (random far negatives), '_all' (no held-out items), '_l3' (3 lists per item), '_h5' (5 heads), '_k1' (disagreement 1)."
         loss, *opts = key.split('_')
+        num = lambda c, d: next((type(d)(o[1:]) for o in opts if o[:1] == c and o[1:].replace('.', '', 1).isdigit()), d)
         d = WORK/f'reward_{key}'
         if not (d/'state.pt').exists():
             t = time.time()
             lists = [int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()]
             budget = {} if WORLD == 'default' else {k: getattr(world_config().reward, k) for k in ('max_anchors', 'max_heldout')}
-            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss, **budget,
+            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss, **budget, heads=num('h', 1), disagreement=num('k', 0.0),
                                                     negatives='random' if 'random' in opts else 'density', holdout_items=0.0 if 'all' in opts else 0.2))
             r.save(d); print(key, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
-        self[key] = RewardModel.load(d); return self[key]
+        self[key] = load_reward_model(d); return self[key]
 
 def setup(with_rewards=True):
     if WORLD == 'default': items = default_items(); inter = simulate(items, SimConfig()).interactions
@@ -84,8 +85,10 @@ def run(name, items, inter, X0, rewards, rm=None, **over):
     np.save(WORK/name/'X1.npy', X1)
     m = geo_metrics(items, X0, X1)
     logs = [h for h in meta['log_history'] if 'rewards/margins' in h]
+    rep = WORK/f'reward_{rm or cfg.reward}'/'report.json'
+    rrep = {s: {k: load_json(rep)[s][k] for k in ('ndcg@5', 'random_ndcg@5')} for s in ('heldout_lists', 'heldout_items')} if rep.exists() else None
     val = [h for h in meta['log_history'] if 'val/t@5' in h]
-    return {'name': name, 'world': WORLD, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
+    return {'name': name, 'world': WORLD, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'reward_report': rrep, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
             'steps': meta['steps'], 'n_pairs': meta['n_pairs'], 'n_collab_pairs': meta['n_collab_pairs'],
             'last_log': logs[-1] if logs else None, 'val': val, 'machine': {**machine(), 'load_avg_1m_start': round(load0, 2)}}
 
@@ -167,5 +170,6 @@ if __name__ == '__main__':
     elif what == 'explore':
         # free-form runs: explore NAME '{"lr": 5e-4, ...}' [NAME JSON ...] -> gdpo_explore.json
         for name, over in zip(sys.argv[2::2], sys.argv[3::2]):
-            append(RES/f'gdpo_explore{SUFFIX}.json', run(f'explore_{name}', items, inter, X0, rewards, **{'val_size': 0, **json.loads(over)}))
+            over = json.loads(over)  # GDPOConfig fields, and 'rm': the reward model's key (see Rewards)
+            append(RES/f'gdpo_explore{SUFFIX}.json', run(f'explore_{name}', items, inter, X0, rewards, rm=over.pop('rm', None), **{'val_size': 0, **over}))
     else: raise SystemExit(f"unknown experiment {what!r}: default | sweep | ablation | frontier | explore | content | prompts")

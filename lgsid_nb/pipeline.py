@@ -148,7 +148,7 @@ from .encoders import EncoderConfig
 from .tokenize import HGITConfig
 from .baselines import RQKMeansConfig, RQVAEConfig
 from .ctr import CTRConfig
-from .reward import RewardConfig, RewardModel
+from .reward import RewardConfig, RewardModel, RewardEnsemble, load_reward_model
 from .gdpo import GDPOConfig
 from .generative import GenConfig
 from .sasrec import SASRecConfig
@@ -404,9 +404,9 @@ def stage_reward(run:Run, # the run
     return m
 
 def load_reward(run:Run, # a pipeline run (after its stages ran)
-               )->RewardModel: # the reward stage's model
+               )->RewardModel|RewardEnsemble: # the reward stage's model (an ensemble when `reward.heads` > 1)
     "The run's fitted reward model."
-    return RewardModel.load(run.dir('reward')/'reward_model')
+    return load_reward_model(run.dir('reward')/'reward_model')
 
 # %% ../nbs/09_pipeline.ipynb #b2119c1d
 def stage_align(run:Run, # the run

@@ -19,7 +19,8 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['NEGATIVES', 'LOSSES', 'MismatchLists', 'rank_labels', 'density_radius', 'mismatch_lists', 'list_prompts',
            'embed_lists', 'RewardModel', 'reward_loss', 'ndcg_per_list', 'ranking_metrics', 'bootstrap_ci',
-           'evaluate_reward', 'RewardConfig', 'fit_head', 'RewardResult', 'fit_reward']
+           'evaluate_reward', 'RewardConfig', 'fit_head', 'RewardEnsemble', 'load_reward_model', 'fit_heads',
+           'RewardResult', 'fit_reward']
 
 # %% ../nbs/03_reward.ipynb #2c880bee
 NEGATIVES = ('density', 'random')
@@ -363,6 +364,8 @@ class RewardConfig:
     lr: float = 2e-3  # Adam learning rate
     weight_decay: float = 1e-4  # AdamW weight decay
     seed: int = 0  # seed of the split, the lists and the initialisation
+    heads: int = 1  # reward heads: 1 = one MLP; more = an ensemble, each head on a bootstrap sample of the training lists
+    disagreement: float = 0.0  # ensemble score = mean head logit - disagreement x their sd (penalises embeddings the heads disagree on)
     encoder: EncoderConfig = dataclasses.field(default_factory=EncoderConfig)  # the frozen base encoder (precision 'auto')
     def __post_init__(self):
         if self.negatives not in NEGATIVES:
@@ -372,7 +375,8 @@ class RewardConfig:
             raise ConfigError(f"RewardConfig.holdout_items must be in [0, 1), got {self.holdout_items!r}")
         for k in ('max_anchors', 'max_heldout'):
             if getattr(self, k) < 0: raise ConfigError(f"RewardConfig.{k} must be >= 0, got {getattr(self, k)!r}")
-        for k in ('K', 'm', 'lists_per_item', 'hidden', 'epochs', 'batch_lists'):
+        if self.disagreement < 0: raise ConfigError(f"RewardConfig.disagreement must be >= 0, got {self.disagreement!r}")
+        for k in ('K', 'm', 'lists_per_item', 'hidden', 'epochs', 'batch_lists', 'heads'):
             if getattr(self, k) < 1: raise ConfigError(f"RewardConfig.{k} must be >= 1, got {getattr(self, k)!r}")
         if isinstance(self.encoder, dict): self.encoder = from_dict(EncoderConfig, self.encoder, 'RewardConfig.encoder')
 
@@ -430,11 +434,66 @@ def fit_head(X, # training embeddings [n, K+1, d]
         model.history.append(tot / len(X))
     return model.eval()
 
+# %% ../nbs/03_reward.ipynb #acce85a0
+class RewardEnsemble(nn.Module):
+    "Reward heads scored as one: the mean of their logits minus `kappa` x their standard deviation."
+    def __init__(self, heads:list, # `RewardModel`s of one embedding size
+                 kappa:float=0.0): # disagreement penalty, in logit standard deviations
+        super().__init__()
+        if not heads or len({h.d for h in heads}) != 1: raise ConfigError("RewardEnsemble needs one or more heads of one embedding size")
+        self.heads, self.kappa, self.d = nn.ModuleList(heads), float(kappa), heads[0].d
+        self.train(any(h.training for h in heads))  # the heads' mode, so `score` restores theirs
+    def logits(self, x:torch.Tensor, # embeddings [..., d]
+              )->torch.Tensor: # mean head logit - kappa * their sd [...]
+        "The ensemble's pre-sigmoid scores."
+        z = torch.stack([h.logits(x) for h in self.heads])
+        return z.mean(0) - self.kappa * z.std(0, unbiased=False)
+    def forward(self, x:torch.Tensor)->torch.Tensor: return torch.sigmoid(self.logits(x))
+
+RewardEnsemble.score = RewardModel.score  # batches, eval mode, numpy in and out: the same code
+
+# %% ../nbs/03_reward.ipynb #6f10efb4
+@patch
+def save(self:RewardEnsemble,
+         path, # a folder
+        )->Path: # the folder
+    "Write the heads' configs, kappa and the weights to folder `path` (atomically)."
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        save_json(dict(kind='RewardEnsemble', kappa=self.kappa, heads=[dict(d=h.d, hidden=h.hidden, dropout=h.dropout) for h in self.heads]), tmp/'config.json')
+        torch.save(self.state_dict(), tmp/'state.pt')
+    return Path(path)
+
+# %% ../nbs/03_reward.ipynb #95b6a01b
+def load_reward_model(path, # a folder written by `RewardModel.save` or `RewardEnsemble.save`
+               )->RewardModel|RewardEnsemble: # the model, in eval mode
+    "Read a reward model or ensemble back."
+    p = Path(path)
+    if not (p/'config.json').exists(): raise ConfigError(f"{p} is not a saved reward model (config.json, state.pt)")
+    c = load_json(p/'config.json')
+    if c.get('kind') != 'RewardEnsemble': return RewardModel.load(p)
+    m = RewardEnsemble([RewardModel(h['d'], h['hidden'], h['dropout']) for h in c['heads']], c['kappa'])
+    m.load_state_dict(torch.load(p/'state.pt', weights_only=True))
+    return m.eval()
+
+# %% ../nbs/03_reward.ipynb #678b40ad
+def fit_heads(X, # training embeddings [n, K+1, d]
+              labels, # rank labels [n, K+1]
+              cfg:RewardConfig|None=None, # heads, disagreement and `fit_head`'s settings
+              verbose:bool=False, # progress bars
+             )->RewardModel|RewardEnsemble: # one head, or the ensemble of `cfg.heads`
+    "Train the reward model: one head, or an ensemble of heads on bootstrap samples of the lists."
+    cfg = cfg or RewardConfig()
+    if cfg.heads == 1: return fit_head(X, labels, cfg, verbose)
+    X, labels = _check_head_input(X, labels)
+    boot = [np.random.default_rng([cfg.seed, 11, h]).integers(0, len(X), len(X)) for h in range(cfg.heads)]
+    return RewardEnsemble([fit_head(X[b], labels[b], dataclasses.replace(cfg, seed=cfg.seed + h), verbose) for h, b in enumerate(boot)], cfg.disagreement).eval()
+
 # %% ../nbs/03_reward.ipynb #676105c6
 @dataclasses.dataclass
 class RewardResult:
     "A fitted reward model with its evaluation."
-    model: RewardModel
+    model: RewardModel|RewardEnsemble  # one head or an ensemble (`RewardConfig.heads`)
     report: dict  # figures: heldout_lists, heldout_items, train, sizes, seconds
     train_rows: np.ndarray  # ItemTable rows used for training lists
     heldout_rows: np.ndarray  # ItemTable rows held out entirely
@@ -480,7 +539,7 @@ def fit_reward(items, # ItemTable (texts are added if missing)
     Xtr, Xhl = embed_lists(items, train, enc, verbose), embed_lists(items, held_lists, enc, verbose)
     Xhi = embed_lists(items, held_items, enc, verbose) if held_items is not None else None
     t2 = time.perf_counter()
-    model = fit_head(Xtr, train.label, cfg, verbose)
+    model = fit_heads(Xtr, train.label, cfg, verbose)
     t3 = time.perf_counter()
     rep = dict(heldout_lists=evaluate_reward(model, Xhl, held_lists, cfg.seed),
                heldout_items=evaluate_reward(model, Xhi, held_items, cfg.seed) if Xhi is not None else None,
