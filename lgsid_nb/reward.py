@@ -233,16 +233,20 @@ def score(self:RewardModel,
     return out.reshape(X.shape[:-1])
 
 # %% ../nbs/03_reward.ipynb #d6968a3b
+def _save_module(m:nn.Module, path, config:dict)->Path:
+    "Write `config` to config.json and `m`'s weights to state.pt in folder `path`, atomically."
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        save_json(config, tmp/'config.json')
+        torch.save(m.state_dict(), tmp/'state.pt')
+    return Path(path)
+
 @patch
 def save(self:RewardModel,
          path, # a folder
         )->Path: # the folder
     "Write the config and weights to folder `path` (atomically)."
-    with atomic_path(path) as tmp:
-        tmp.mkdir()
-        save_json(dict(d=self.d, hidden=self.hidden, dropout=self.dropout, kind='RewardModel'), tmp/'config.json')
-        torch.save(self.state_dict(), tmp/'state.pt')
-    return Path(path)
+    return _save_module(self, path, dict(d=self.d, hidden=self.hidden, dropout=self.dropout, kind='RewardModel'))
 
 @patch(cls_method=True)
 def load(cls:RewardModel,
@@ -458,11 +462,8 @@ def save(self:RewardEnsemble,
          path, # a folder
         )->Path: # the folder
     "Write the heads' configs, kappa and the weights to folder `path` (atomically)."
-    with atomic_path(path) as tmp:
-        tmp.mkdir()
-        save_json(dict(kind='RewardEnsemble', kappa=self.kappa, heads=[dict(d=h.d, hidden=h.hidden, dropout=h.dropout) for h in self.heads]), tmp/'config.json')
-        torch.save(self.state_dict(), tmp/'state.pt')
-    return Path(path)
+    heads = [dict(d=h.d, hidden=h.hidden, dropout=h.dropout) for h in self.heads]
+    return _save_module(self, path, dict(kind='RewardEnsemble', kappa=self.kappa, heads=heads))
 
 # %% ../nbs/03_reward.ipynb #95b6a01b
 def load_reward_model(path, # a folder written by `RewardModel.save` or `RewardEnsemble.save`
