@@ -33,14 +33,13 @@ WORK = cache_dir('gdpo_bench') / ('' if WORLD == 'default' else WORLD)
 SUFFIX = '' if WORLD == 'default' else f'_{WORLD}'
 ENC = EncoderConfig(name='minilm', pooling='mean', normalize=True, cache=True)
 
-def world_config():
-    "The nationwide quick world's run config (its reward and G-DPO budgets), None on the default data."
-    if WORLD == 'default': return None
+if WORLD == 'default': WCFG = None
+else:  # the nationwide quick world's run config: its data, reward and G-DPO budgets
     from lgsid_nb.pipeline import load_config, RunConfig, default_config_path
-    return load_config(default_config_path().parent/f'{WORLD}.toml', RunConfig)
+    WCFG = load_config(default_config_path().parent/f'{WORLD}.toml', RunConfig)
 
 # the bench runs GDPOConfig's defaults (the pipeline's; on the nationwide world its config's) unless a run overrides a field
-BASE = dict(val_size=200, logging_steps=5) | ({} if WORLD == 'default' else {k: getattr(world_config().gdpo, k) for k in ('max_steps', 'max_anchors')})
+BASE = dict(val_size=200, logging_steps=5) | ({} if WCFG is None else {k: getattr(WCFG.gdpo, k) for k in ('max_steps', 'max_anchors')})
 
 def machine():
     return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
@@ -56,9 +55,8 @@ class Rewards(dict):
         d = WORK/f'reward_{key}'
         if not (d/'state.pt').exists():
             t = time.time()
-            lists = [int(o[1:]) for o in opts if o[:1] == 'l' and o[1:].isdigit()]
-            budget = {} if WORLD == 'default' else {k: getattr(world_config().reward, k) for k in ('max_anchors', 'max_heldout')}
-            r = fit_reward(self.items, RewardConfig(lists_per_item=lists[0] if lists else 1, eval_lists=300, loss=loss, **budget, heads=num('h', 1), disagreement=num('k', 0.0),
+            budget = {} if WCFG is None else {k: getattr(WCFG.reward, k) for k in ('max_anchors', 'max_heldout')}
+            r = fit_reward(self.items, RewardConfig(lists_per_item=num('l', 1), eval_lists=300, loss=loss, **budget, heads=num('h', 1), disagreement=num('k', 0.0),
                                                     negatives='random' if 'random' in opts else 'density', holdout_items=0.0 if 'all' in opts else 0.2))
             r.save(d); print(key, 'reward fitted in', round(time.time() - t, 1), 's', r.report['heldout_items'], flush=True)
         self[key] = load_reward_model(d); return self[key]
@@ -68,7 +66,7 @@ def setup(with_rewards=True):
     else:
         from lgsid_nb.pipeline import _country_source
         from lgsid_nb.data import add_texts
-        items, inter, _ = _country_source(world_config().data.country)
+        items, inter, _ = _country_source(WCFG.data.country)
         items = add_texts(items)
     X0 = embed_items(items, get_encoder(ENC), 'prompt')
     rewards = Rewards(items) if with_rewards else None
@@ -86,7 +84,8 @@ def run(name, items, inter, X0, rewards, rm=None, **over):
     m = geo_metrics(items, X0, X1)
     logs = [h for h in meta['log_history'] if 'rewards/margins' in h]
     rep = WORK/f'reward_{rm or cfg.reward}'/'report.json'
-    rrep = {s: {k: load_json(rep)[s][k] for k in ('ndcg@5', 'random_ndcg@5')} for s in ('heldout_lists', 'heldout_items')} if rep.exists() else None
+    rj = load_json(rep) if rep.exists() else None
+    rrep = rj and {s: {k: rj[s][k] for k in ('ndcg@5', 'random_ndcg@5')} for s in ('heldout_lists', 'heldout_items')}
     val = [h for h in meta['log_history'] if 'val/t@5' in h]
     return {'name': name, 'world': WORLD, 'config': to_dict(cfg), 'reward_model': rm or cfg.reward, 'reward_report': rrep, 'metrics': m, 'align_seconds': round(secs, 1), 'train_seconds': meta['train_seconds'],
             'steps': meta['steps'], 'n_pairs': meta['n_pairs'], 'n_collab_pairs': meta['n_collab_pairs'],
