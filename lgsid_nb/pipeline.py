@@ -490,8 +490,35 @@ def run_sids(run:Run, # a run whose tokenize stage has run
     "The unique SIDTable of tokenizer `name` in a run."
     return SIDTable.load(run.dir('tokenize')/'sids'/f"{'rq_vae' if name == 'rq_vae_ngram' else name}.parquet")
 
+# %% ../nbs/09_pipeline.ipynb #5bd3a65f
+import pickle
+
+def _job(memo:dict, # the stage's memo; `memo['_jobs']`: the folder of finished jobs (None or absent: keep nothing)
+         key, # the job's (tag, SIDs) key
+         fn, # computes the result
+        ): # `fn()`, or the result kept by a stopped run of the same stage
+    "`fn()`, saved to the job folder before it is returned; read back instead when a stopped run of the same stage saved it."
+    if memo.get('_jobs') is None: return fn()
+    f = Path(memo['_jobs'])/f'{stable_hash(repr(key))}.pkl'
+    if f.exists():
+        memo['_resumed'] = memo.get('_resumed', 0) + 1
+        return pickle.loads(f.read_bytes())
+    r = fn()
+    with atomic_path(f) as tmp: tmp.write_bytes(pickle.dumps(r))
+    return r
+
+# %% ../nbs/09_pipeline.ipynb #d4f3b6e4
+def _jobs_dir(run:Run, # the run
+              name:str='evaluate', # the stage keeping its jobs
+             )->Path: # `stages/.<name>.jobs/<the stage's key>`
+    "The folder where stage `name` keeps its finished jobs until it completes; folders of other keys (stale) are removed."
+    root, key = run.out/'stages'/f'.{name}.jobs', run.key(run.stages[name])
+    for p in (root.iterdir() if root.exists() else ()):
+        if p.name != key: shutil.rmtree(p)
+    return root/key
+
 # %% ../nbs/09_pipeline.ipynb #0499f223
-def _reuse(memo:dict, # results so far, by (tag, SIDs)
+def _reuse(memo:dict, # results so far, by (tag, SIDs); its '_jobs' folder, if any, keeps them across runs (`_job`)
            codes, # a tokenizer's SID codes (None: item IDs)
            tag, # what is computed (model and config)
            fn, # computes the result
@@ -502,7 +529,7 @@ def _reuse(memo:dict, # results so far, by (tag, SIDs)
     key = (tag, None if codes is None else (np.shape(codes), hashlib.sha1(np.ascontiguousarray(codes).tobytes()).hexdigest()))
     bar = memo.get('_bar')  # the stage's progress bar, when it has one
     if bar is not None: bar.set_postfix_str(label or ' '.join(map(str, tag if isinstance(tag, tuple) else (tag,)))[:40])
-    r = {**memo[key], 'seconds': 0.0} if key in memo else memo.setdefault(key, fn())
+    r = {**memo[key], 'seconds': 0.0} if key in memo else memo.setdefault(key, _job(memo, key, fn))
     if bar is not None: bar.update(1)
     return r
 
@@ -596,6 +623,7 @@ def stage_evaluate(run:Run, # the run
     m, table, memo, pu = {}, [], {}, []
     n_jobs = len(e.ctr_models) * len(TOKENIZER_NAMES) + len(e.generative_tokenizers) + len(e.sasrec_tokenizers)
     memo['_bar'] = tqdm(total=n_jobs, desc='[evaluate] recommenders', unit='model', disable=not run.verbose)
+    memo['_jobs'] = _jobs_dir(run, d.name)  # finished recommenders survive a stopped run
     _eval_ctr(run, items, inter, m, table, memo, pu)
     gdata = gen_data(inter, items, e.generative.max_hist)
     _eval_tiger(run, items, inter, gdata, m, table, memo, pu)
@@ -608,7 +636,9 @@ def stage_evaluate(run:Run, # the run
     per_user = pd.concat(pu, ignore_index=True) if pu else pd.DataFrame(columns=PER_USER_COLUMNS)
     per_user.to_parquet(d/'per_user.parquet', index=False)
     K = max(e.generative.ks)
-    return m | paired_comparisons(per_user, metrics=(f'hit@{K}', f'ndcg@{K}', 'gauc'), seed=run.cfg.seed)
+    m |= paired_comparisons(per_user, metrics=(f'hit@{K}', f'ndcg@{K}', 'gauc'), seed=run.cfg.seed) | {'evaluate.resumed_jobs': memo.get('_resumed', 0)}
+    shutil.rmtree(memo['_jobs'].parent, ignore_errors=True)  # every job is in `m` now
+    return m
 
 # %% ../nbs/09_pipeline.ipynb #29d6ea21
 import html as _html
