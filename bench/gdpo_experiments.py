@@ -43,7 +43,15 @@ BASE = dict(val_size=200, logging_steps=5) | ({} if WCFG is None else {k: getatt
 
 def machine():
     return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
-            'load_avg_1m': round(os.getloadavg()[0], 2)}
+            'load_avg_1m': round(os.getloadavg()[0], 2), 'torch_cpu_capability': torch.backends.cpu.get_cpu_capability(),
+            'onednn_max_cpu_isa': os.environ.get('ONEDNN_MAX_CPU_ISA', ''),
+            'mkl_enable_instructions': os.environ.get('MKL_ENABLE_INSTRUCTIONS', ''), 'flags': _flags()}
+
+def _flags():
+    "The CPU's vector flags from /proc/cpuinfo (what bf16/AVX-512 kernels the machine has), '' where there is none."
+    try: have = set(next(l for l in open('/proc/cpuinfo') if l.startswith('flags')).split(':')[1].split())
+    except (OSError, StopIteration): return ''
+    return ' '.join(f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in have)
 
 class Rewards(dict):
     "Reward models from 03, fitted on first use and kept under the bench folder."

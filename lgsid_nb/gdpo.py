@@ -28,7 +28,8 @@ __all__ = ['EXTRA_COLUMNS', 'GDPOConfig', 'split_prompt', 'covisit_counts', 'aut
 def _check_gdpo(c):
     "Raise `ConfigError` for a `GDPOConfig` option out of range."
     chk = {'sim_loss': ('infonce', 'cosine', 'none'), 'sim_target': ('prompt', 'content'), 'score': ('prob', 'logit'), 'negatives': ('random', 'density'), 'pair_weights': ('none', 'distance'),
-           'reward': ('listwise', 'pointwise'), 'loss': ('pair', 'list')}
+           'reward': ('listwise', 'pointwise'), 'loss': ('pair', 'list'),
+           'lr_schedule': ('linear', 'cosine', 'constant')}
     for k, ok in chk.items():
         if getattr(c, k) not in ok: raise ConfigError(f"GDPOConfig: {k} must be one of {ok}, got {getattr(c, k)!r}")
     for k in ('beta', 'tau', 'lr', 'batch_size', 'lora_r', 'pairs_per_item', 'near_k', 'density_m', 'max_length', 'list_k'):
@@ -59,6 +60,7 @@ class _GDPOLoss:
     max_steps: int = -1  # if > 0, overrides epochs
     batch_size: int = 32  # pairs per step
     warmup_ratio: float = 0.0  # linear warm-up share of the steps
+    lr_schedule: str = 'linear'  # the learning rate after warm-up: 'linear' (decays to 0) | 'cosine' (half a cosine to 0) | 'constant'
     lora_r: int = 8  # LoRA rank
     lora_alpha: int = 16  # LoRA scaling numerator
     lora_dropout: float = 0.05  # LoRA dropout
@@ -66,7 +68,7 @@ class _GDPOLoss:
     lora_layers: int = 0  # LoRA on the last this many transformer layers only (0 = all, as in the paper); fewer = faster backward
 
 # %% ../nbs/04_gdpo.ipynb #b67cb182
-# one config's 39 fields in two statements (their names are the [gdpo] TOML keys and part of the align stage's cache key)
+# one config's 40 fields in two statements (their names are the [gdpo] TOML keys and part of the align stage's cache key)
 @dataclasses.dataclass
 class GDPOConfig(_GDPOLoss):
     "G-DPO settings: loss, LoRA, training (`_GDPOLoss`), preference pairs, guards and the ablation switches."
@@ -583,7 +585,7 @@ def dpo_args(cfg:GDPOConfig, # G-DPO settings
     (ss, sn) = st(cfg.save_steps)
     return DPOConfig(output_dir=str(Path(out_dir)/'checkpoints'), per_device_train_batch_size=cfg.batch_size,
                      learning_rate=cfg.lr, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps, warmup_steps=cfg.warmup_ratio,
-                     lr_scheduler_type='linear', logging_steps=cfg.logging_steps, save_strategy=ss, save_steps=sn,
+                     lr_scheduler_type=cfg.lr_schedule, logging_steps=cfg.logging_steps, save_strategy=ss, save_steps=sn,
                      seed=cfg.seed, data_seed=cfg.seed, bf16=False, fp16=False, activation_checkpointing=False, report_to=[],
                      disable_dropout=False, max_length=cfg.max_length, beta=cfg.beta, dataloader_num_workers=0,
                      disable_tqdm=not verbose, log_level='warning' if verbose else 'error',
