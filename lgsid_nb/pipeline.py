@@ -511,10 +511,11 @@ def _job(memo:dict, # the stage's memo; `memo['_jobs']`: the folder of finished 
 def _jobs_dir(run:Run, # the run
               name:str='evaluate', # the stage keeping its jobs
              )->Path: # `stages/.<name>.jobs/<the stage's key>`
-    "The folder where stage `name` keeps its finished jobs until it completes; folders of other keys (stale) are removed."
+    "The folder where stage `name` keeps its finished jobs until it completes; other keys' folders (stale) are removed, and this key's too when the stage is forced."
     root, key = run.out/'stages'/f'.{name}.jobs', run.key(run.stages[name])
+    forced = bool({name, 'all'} & run.force)  # --force means train again, e.g. after a change to a model's code
     for p in (root.iterdir() if root.exists() else ()):
-        if p.name != key: shutil.rmtree(p)
+        if p.name != key or forced: shutil.rmtree(p)
     return root/key
 
 # %% ../nbs/09_pipeline.ipynb #0499f223
