@@ -18,7 +18,7 @@ torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))
 from lgsid_nb.core import cache_dir, load_json, save_json, to_dict, from_dict
 from lgsid_nb.osm import default_items
 from lgsid_nb.simulate import simulate, SimConfig
-from lgsid_nb.encoders import EncoderConfig, get_encoder, embed_items
+from lgsid_nb.encoders import EncoderConfig, cpu_features, get_encoder, embed_items
 from lgsid_nb.reward import RewardConfig, RewardModel, fit_reward, load_reward_model
 from lgsid_nb.metrics import geo_report, knn_indices, semantic_similarity
 from lgsid_nb.gdpo import GDPOConfig, align_encoder, embed_aligned, geo_metrics
@@ -42,16 +42,10 @@ else:  # the nationwide quick world's run config: its data, reward and G-DPO bud
 BASE = dict(val_size=200, logging_steps=5) | ({} if WCFG is None else {k: getattr(WCFG.gdpo, k) for k in ('max_steps', 'max_anchors')})
 
 def machine():
+    c = cpu_features()  # what `auto` precision reads: bf16-related flags, torch's kernel capability, oneDNN's cap
     return {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'threads': torch.get_num_threads(),
-            'load_avg_1m': round(os.getloadavg()[0], 2), 'torch_cpu_capability': torch.backends.cpu.get_cpu_capability(),
-            'onednn_max_cpu_isa': os.environ.get('ONEDNN_MAX_CPU_ISA', ''),
-            'mkl_enable_instructions': os.environ.get('MKL_ENABLE_INSTRUCTIONS', ''), 'flags': _flags()}
-
-def _flags():
-    "The CPU's vector flags from /proc/cpuinfo (what bf16/AVX-512 kernels the machine has), '' where there is none."
-    try: have = set(next(l for l in open('/proc/cpuinfo') if l.startswith('flags')).split(':')[1].split())
-    except (OSError, StopIteration): return ''
-    return ' '.join(f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in have)
+            'load_avg_1m': round(os.getloadavg()[0], 2), 'torch_cpu_capability': c['capability'], 'onednn_max_cpu_isa': c['onednn_max_isa'],
+            'mkl_enable_instructions': os.environ.get('MKL_ENABLE_INSTRUCTIONS', ''), 'flags': ' '.join(c['flags'])}
 
 class Rewards(dict):
     "Reward models from 03, fitted on first use and kept under the bench folder."
