@@ -10,7 +10,7 @@ interval over test users for DIN's user AUC and TIGER's Hit@10 / NDCG@10. One re
 nbs/results/gdpo_judge.json (replaced when re-run); the run folder is runs/judge_<world>_<NAME> (its stages are cached,
 so a re-run with the same settings only re-reads them). Pass '{}' as the control: today's defaults.
 """
-import dataclasses, datetime, json, os, sys
+import argparse, dataclasses, datetime, json, os, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,20 +36,21 @@ def verdict(m:dict)->dict:
     return keep
 
 def main(argv):
-    world = argv.pop(argv.index('--world') + 1) if '--world' in argv else 'default'
-    if '--world' in argv: argv.remove('--world')
-    path = Path(argv.pop(argv.index('--config') + 1)) if '--config' in argv else (default_config_path() if world == 'default' else default_config_path().parent/f'{world}.toml')
-    if '--config' in argv: argv.remove('--config'); world = path.stem if world == 'default' else world  # a named config is its own world
-    out = Path(argv.pop(argv.index('--out') + 1)) if '--out' in argv else OUT
-    if '--out' in argv: argv.remove('--out')
-    if len(argv) != 2: raise SystemExit(__doc__)
-    name, over = argv[0], json.loads(argv[1])
-    m = run_pipeline(judge_config(path, over), out.parent/'runs'/f'judge_{world}_{name}' if out != OUT else ROOT/'runs'/f'judge_{world}_{name}', verbose=True)
-    rec = {'name': name, 'world': world, 'config': str(path), 'gdpo_overrides': over, 'seeds': [0, 1, 2], 'metrics': verdict(m),
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('name'); ap.add_argument('overrides', type=json.loads, help="[gdpo] fields as JSON, '{}' for today's defaults")
+    ap.add_argument('--world', default='default', help='default | nationwide_quick | synthetic: the packaged config of that name')
+    ap.add_argument('--config', type=Path, help='any run config instead (its file name is then the world)')
+    ap.add_argument('--out', type=Path, default=OUT, help='the JSON to update; its run folders go to runs/ beside it unless it is the default')
+    a = ap.parse_args(argv)
+    path = a.config or (default_config_path() if a.world == 'default' else default_config_path().parent/f'{a.world}.toml')
+    world = a.config.stem if a.config and a.world == 'default' else a.world
+    cfg = judge_config(path, a.overrides)
+    m = run_pipeline(cfg, (ROOT if a.out == OUT else a.out.parent)/'runs'/f'judge_{world}_{a.name}', verbose=True)
+    rec = {'name': a.name, 'world': world, 'config': str(path), 'gdpo_overrides': a.overrides, 'seeds': list(cfg.evaluation.seeds), 'metrics': verdict(m),
            'environment': environment(), 'threads': os.environ.get('OMP_NUM_THREADS'),
            'made': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
-    old = [r for r in (load_json(out) if out.exists() else []) if (r['name'], r['world']) != (name, world)]
-    save_json(old + [rec], out)
+    old = [r for r in (load_json(a.out) if a.out.exists() else []) if (r['name'], r['world']) != (a.name, world)]
+    save_json(old + [rec], a.out)
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rec['metrics'].items() if 'lgsid_minus' in k or k.startswith('geo.t@5')}, indent=1))
 
 if __name__ == '__main__': main(sys.argv[1:])
